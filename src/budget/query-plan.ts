@@ -29,13 +29,15 @@ export const alertsQuery: PlannedQuery = { kind: 'alerts', expr: `ALERTS{alertna
 
 /**
  * Error ratio of the elapsed part of a calendar period that started at `startMs`, evaluated at
- * `evalTimeMs`: traffic-weighted, `1 - Σgood/Σtotal` over the 5m tiles in (start, eval]. Undefined when
+ * `evalTimeMs`: traffic-weighted, `1 - Σgood/Σtotal` over the 5m tiles ending in (start, eval]. Undefined when
  * no whole tile has elapsed yet.
  */
 export function calendarPeriodQuery(startMs: number, evalTimeMs: number): PlannedQuery | undefined {
   const elapsed = Math.floor((evalTimeMs - startMs) / 1000);
   if (elapsed < calendarTileSeconds) return undefined;
-  const range = `[${elapsed}s:${formatDuration(calendarTileSeconds)}]`;
+  // One second short: Prometheus 2.x range selectors include their left end, which would add the tile
+  // ending exactly at the period start (the last 5 minutes of the previous period).
+  const range = `[${elapsed - 1}s:${formatDuration(calendarTileSeconds)}]`;
   const sum = (metric: string) => `sum ${by} (sum_over_time(${metric}${range}))`;
   return { kind: 'calendar-period', startMs, expr: `1 - ${sum(series.sliGoodRate5m)} / ${sum(series.sliTotalRate5m)}` };
 }

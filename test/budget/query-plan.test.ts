@@ -32,7 +32,7 @@ describe('query plan', () => {
   it('sums 5m tiles of the elapsed calendar period', () => {
     const start = Date.parse('2026-09-30T22:00:00Z');
     expect(calendarPeriodQuery(start, start + 3600_000)?.expr).toBe(
-      '1 - sum by (slo, namespace) (sum_over_time(vigil:sli_good:rate5m[3600s:5m])) / sum by (slo, namespace) (sum_over_time(vigil:sli_total:rate5m[3600s:5m]))',
+      '1 - sum by (slo, namespace) (sum_over_time(vigil:sli_good:rate5m[3599s:5m])) / sum by (slo, namespace) (sum_over_time(vigil:sli_total:rate5m[3599s:5m]))',
     );
     expect(calendarPeriodQuery(start, start + 299_000)).toBeUndefined();
   });
