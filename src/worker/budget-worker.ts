@@ -91,7 +91,7 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
         if (!ok) metrics.prometheusQueryErrors.inc({ error_type: errorType ?? 'unknown' });
       },
     });
-  const cache = new CycleQueryCache(reader, { retainMs: options.cycleMs * 2 });
+  const cache = new CycleQueryCache(reader, { cycleMs: options.cycleMs, now });
   queue = new Queue<BudgetJobData>(queueNames.budget, { connection: bullConnection, prefix: redisKeys.bullPrefix });
   queue.on('error', (error: Error) => log.warn({ err: error.message }, 'queue error'));
   const reconciler = new SchedulerReconciler(

@@ -17,14 +17,15 @@ import { labels } from '../budget/series-names.js';
 import type { MetricsReader, VectorSample } from '../sources/prometheus-reader.js';
 
 interface Entry {
-  readonly evalTimeMs: number;
+  readonly cycle: number;
   readonly promise: Promise<Map<string, VectorSample[]>>;
 }
 
 export interface CycleCacheOptions {
   readonly failureTtlMs?: number;
-  /** Entries evaluated before `now - retainMs` are dropped. */
-  readonly retainMs: number;
+  readonly cycleMs: number;
+  /** Wall clock: results are shared within one cycle (`floor(now / cycleMs)`) and never across. */
+  readonly now: () => number;
 }
 
 export class CycleQueryCache {
@@ -41,13 +42,14 @@ export class CycleQueryCache {
 
   /** Samples of `expr` at `evalTimeMs`, grouped by `namespace/slo`. */
   bySlo(expr: string, evalTimeMs: number): Promise<Map<string, VectorSample[]>> {
-    this.#evict(evalTimeMs);
-    const key = `${evalTimeMs}\u0000${expr}`;
+    const cycle = Math.floor(this.#options.now() / this.#options.cycleMs);
+    this.#evict(cycle);
+    const key = `${cycle}\u0000${evalTimeMs}\u0000${expr}`;
     const hit = this.#entries.get(key);
     if (hit) return hit.promise;
     this.queriesSent++;
     const promise = this.#reader.instantQuery(expr, evalTimeMs).then(groupBySlo);
-    this.#entries.set(key, { evalTimeMs, promise });
+    this.#entries.set(key, { cycle, promise });
     promise.catch(() => {
       setTimeout(() => {
         if (this.#entries.get(key)?.promise === promise) this.#entries.delete(key);
@@ -68,9 +70,9 @@ export class CycleQueryCache {
     return samples.map((s) => ({ policy: s.labels[labels.policy] ?? '', alertstate: s.labels.alertstate ?? '' }));
   }
 
-  #evict(evalTimeMs: number): void {
+  #evict(cycle: number): void {
     for (const [key, entry] of this.#entries) {
-      if (entry.evalTimeMs < evalTimeMs - this.#options.retainMs) this.#entries.delete(key);
+      if (entry.cycle < cycle) this.#entries.delete(key);
     }
   }
 }

@@ -13,6 +13,8 @@ export interface WorkerConfig {
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
   readonly queryTimeoutMs: number;
+  /** Pinned evaluation instant (replaying history, debugging); undefined = the cycle start. */
+  readonly evaluateAtMs: number | undefined;
 }
 
 export const workerOptions: readonly OptionDoc[] = [
@@ -22,6 +24,7 @@ export const workerOptions: readonly OptionDoc[] = [
   { flag: 'lock-duration', env: 'VIGIL_WORKER_LOCK_DURATION', default: '30s', description: 'job lock; a dead worker’s job is retried after this' },
   { flag: 'stalled-interval', env: 'VIGIL_WORKER_STALLED_INTERVAL', default: '30s', description: 'how often stalled jobs are looked for' },
   { flag: 'query-timeout', env: 'VIGIL_PROMETHEUS_TIMEOUT', default: '20s', description: 'timeout of one Prometheus query attempt' },
+  { flag: 'evaluate-at', env: 'VIGIL_WORKER_EVALUATE_AT', default: '', description: 'compute budgets as of this RFC 3339 instant instead of now (replaying history)' },
 ];
 
 export const workerParseOptions: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
@@ -42,6 +45,9 @@ export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, en
   const concurrency = Number(value('concurrency'));
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) throw new ConfigError(`--concurrency must be an integer in 1..10000, got ${JSON.stringify(value('concurrency'))}`);
   const listen = value('metrics-listen');
+  const evaluateAt = value('evaluate-at');
+  const evaluateAtMs = evaluateAt === '' ? undefined : Date.parse(evaluateAt);
+  if (Number.isNaN(evaluateAtMs)) throw new ConfigError(`--evaluate-at must be an RFC 3339 instant, got ${JSON.stringify(evaluateAt)}`);
   return Object.freeze({
     cycleMs: ms('cycle', 1000),
     concurrency,
@@ -49,5 +55,6 @@ export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, en
     lockDurationMs: ms('lock-duration', 500),
     stalledIntervalMs: ms('stalled-interval', 500),
     queryTimeoutMs: ms('query-timeout', 100),
+    evaluateAtMs,
   });
 }

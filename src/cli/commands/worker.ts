@@ -47,6 +47,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     stalledIntervalMs: own.stalledIntervalMs,
     queryTimeoutMs: own.queryTimeoutMs,
     metricsListen: own.metricsListen,
+    ...(own.evaluateAtMs === undefined ? {} : { evaluateAtMs: own.evaluateAtMs }),
     logger,
   });
   if (worker.metricsAddress) io.stdout(`vigil worker: metrics on http://${worker.metricsAddress.host}:${worker.metricsAddress.port}/metrics\n`);

@@ -7,7 +7,7 @@ import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SloCatalogEntry } from '../../../src/budget/slo.js';
 import { defaultWindows } from '../../../src/budget/series-names.js';
-import { tempDir } from '../../support/processes.js';
+import { startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
 import { promtool, startPrometheus, type RunningPrometheus } from '../../support/prometheus.js';
 import { writeContractRules } from './contract-rules.js';
 import { backfillHistory, type SyntheticSlo } from './synthetic.js';
@@ -103,6 +103,10 @@ function alerts() {
 
 export interface HistoryFixture {
   readonly prometheus: RunningPrometheus;
+  /** Stops the Prometheus process (the data stays). */
+  pause(): Promise<void>;
+  /** Starts Prometheus again on the same port and data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -130,10 +134,26 @@ export async function startPrometheusWithHistory(): Promise<HistoryFixture> {
     await dir.remove();
     throw error;
   }
+  let restarted: RunningProcess | undefined;
+  const running = prometheus;
   return {
     prometheus,
+    async pause() {
+      await (restarted ?? running.process).stop();
+    },
+    async resume() {
+      restarted = startProcess('prometheus', [
+        `--config.file=${running.configPath}`,
+        `--storage.tsdb.path=${dataDir}`,
+        '--storage.tsdb.retention.time=400d',
+        `--web.listen-address=127.0.0.1:${running.port}`,
+        '--log.level=warn',
+      ]);
+      await waitFor('prometheus ready again', async () => (await fetch(`${running.url}/-/ready`)).ok, { timeoutMs: 30_000 });
+    },
     async stop() {
-      await prometheus.stop();
+      await restarted?.stop();
+      await running.stop();
       await dir.remove();
     },
   };
