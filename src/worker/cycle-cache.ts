@@ -34,6 +34,8 @@ export class CycleQueryCache {
   readonly #entries = new Map<string, Entry>();
   /** Queries actually sent (for the benchmark and tests). */
   queriesSent = 0;
+  /** Queries sent per cycle index, for the last few cycles. */
+  readonly queriesPerCycle = new Map<number, number>();
 
   constructor(reader: MetricsReader, options: CycleCacheOptions) {
     this.#reader = reader;
@@ -48,6 +50,8 @@ export class CycleQueryCache {
     const hit = this.#entries.get(key);
     if (hit) return hit.promise;
     this.queriesSent++;
+    this.queriesPerCycle.set(cycle, (this.queriesPerCycle.get(cycle) ?? 0) + 1);
+    for (const c of this.queriesPerCycle.keys()) if (c < cycle - 10) this.queriesPerCycle.delete(c);
     const promise = this.#reader.instantQuery(expr, evalTimeMs).then(groupBySlo);
     this.#entries.set(key, { cycle, promise });
     promise.catch(() => {

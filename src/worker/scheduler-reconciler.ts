@@ -3,6 +3,11 @@
  * at start and periodically: Redis can lose schedulers (restart without persistence, eviction), and
  * SLOs come and go. A full pass lists all schedulers; it runs when the catalog version or the scheduler
  * count says something changed, and every `fullEvery` ticks regardless.
+ *
+ * Schedulers start on a cycle boundary (`startDate` = next multiple of the cycle), so every SLO's job
+ * fires at the same instants, k × cycle: the jobs of one cycle then share one evaluation time and one
+ * set of Prometheus queries (see cycle-cache.ts). A new scheduler also gets one immediate job, so a new
+ * SLO (or one whose scheduler Redis lost) has results without waiting for the boundary.
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -68,28 +73,24 @@ export class SchedulerReconciler {
     let added = 0;
     let removed = 0;
     const upserts: Promise<unknown>[] = [];
+    const cycle = this.options.cycleMs;
+    const jobOpts = {
+      attempts: this.options.attempts,
+      backoff: { type: 'exponential' as const, delay: this.options.backoffMs },
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    };
+    const immediate: Array<{ name: string; data: BudgetJobData; opts: typeof jobOpts }> = [];
     for (const key of entries.keys()) {
       const id = budgetSchedulerId(key);
-      if (existing.get(id) === this.options.cycleMs) continue;
+      if (existing.get(id) === cycle) continue;
       added++;
-      upserts.push(
-        this.queue.upsertJobScheduler(
-          id,
-          { every: this.options.cycleMs },
-          {
-            name: 'budget',
-            data: { slo: key },
-            opts: {
-              attempts: this.options.attempts,
-              backoff: { type: 'exponential', delay: this.options.backoffMs },
-              removeOnComplete: true,
-              removeOnFail: { count: 1000 },
-            },
-          },
-        ),
-      );
+      const startDate = new Date(Math.ceil((Date.now() + 1) / cycle) * cycle);
+      upserts.push(this.queue.upsertJobScheduler(id, { every: cycle, startDate }, { name: 'budget', data: { slo: key }, opts: jobOpts }));
+      immediate.push({ name: 'budget', data: { slo: key }, opts: jobOpts });
       if (upserts.length >= 200) await Promise.all(upserts.splice(0));
     }
+    for (let i = 0; i < immediate.length; i += 1000) upserts.push(this.queue.addBulk(immediate.slice(i, i + 1000)));
     for (const id of existing.keys()) {
       const key = sloKeyOfScheduler(id);
       if (key !== undefined && entries.has(key)) continue;
