@@ -92,7 +92,8 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
       },
     });
   const cache = new CycleQueryCache(reader, { cycleMs: options.cycleMs, now });
-  queue = new Queue<BudgetJobData>(queueNames.budget, { connection: bullConnection, prefix: redisKeys.bullPrefix });
+  // The event stream is capped (BullMQ's default keeps 10,000 events, ~2 MB) to keep Redis small.
+  queue = new Queue<BudgetJobData>(queueNames.budget, { connection: bullConnection, prefix: redisKeys.bullPrefix, streams: { events: { maxLen: 2000 } } });
   queue.on('error', (error: Error) => log.warn({ err: error.message }, 'queue error'));
   const reconciler = new SchedulerReconciler(
     redis,
