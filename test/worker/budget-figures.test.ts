@@ -9,12 +9,13 @@ import { calendarPeriod } from '../../src/budget/calendar.js';
 import { decodeResult, type BudgetResult } from '../../src/budget/result.js';
 import { createResultsRegistry } from '../../src/export/results-registry.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { upsertSloCatalog } from '../../src/worker/catalog.js';
+import { removeFromCatalog, upsertSloCatalog } from '../../src/worker/catalog.js';
 import { startBudgetWorker, type BudgetWorker } from '../../src/worker/budget-worker.js';
 import { redisKeys } from '../../src/worker/redis-keys.js';
 import { waitFor } from '../support/processes.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { catalog, EVAL, startPrometheusWithHistory, synthetic, T, type HistoryFixture } from './support/fixture.js';
+import { readResults } from './support/results.js';
 import { errorRatio } from './support/synthetic.js';
 
 const H = 3_600_000;
@@ -130,5 +131,17 @@ describe('budget figures match the analytic values within 0.1 %', () => {
     // three calendar starts, ALERTS = 12, however many SLOs share them.
     expect(worker.cache.queriesSent).toBeGreaterThanOrEqual(12);
     expect(Math.max(...worker.cache.queriesPerCycle.values())).toBe(12);
+  });
+});
+
+describe('catalog changes', () => {
+  it('a deleted SLO loses its results at once and its scheduler at the next reconcile, for good', async () => {
+    await removeFromCatalog(redis, [{ namespace: 'shop', name: 'checkout-30d' }]);
+    expect(await redis.hexists(redisKeys.budgetResults, 'shop/checkout-30d')).toBe(0);
+    await waitFor('scheduler removed', async () => (await worker.queue.getJobScheduler('budget:shop/checkout-30d')) === undefined, { timeoutMs: 5000 });
+    const since = Date.now();
+    await waitFor('two more cycles for the others', async () => [...(await readResults(redis)).values()].every((r) => r.computedAtMs > since + 1000), { timeoutMs: 5000 });
+    expect([...(await readResults(redis)).keys()].sort()).toEqual(['eu/payments-month', 'jp/login-day', 'us/search-week']);
+    expect(await worker.queue.getJobSchedulersCount()).toBe(3);
   });
 });

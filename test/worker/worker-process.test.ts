@@ -89,10 +89,16 @@ it('retries the jobs of a worker killed with SIGKILL on another worker, with cor
   }
 });
 
-it('shuts down gracefully on SIGTERM', async () => {
-  const c = vigilWorker(history.prometheus.url);
+it('serves its own metrics, and shuts down gracefully on SIGTERM', async () => {
+  const metricsPort = await freePort();
+  const c = vigilWorker(history.prometheus.url, [`--metrics-listen=127.0.0.1:${metricsPort}`]);
   const since = Date.now();
   await waitFor('worker C computing', async () => [...(await readResults(redis)).values()].some((r) => r.computedAtMs > since), { timeoutMs: 20_000 });
+  const own = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  for (const name of ['vigil_budget_job_duration_seconds_count{outcome="ok"}', 'vigil_queue_jobs{queue="budget",state="delayed"}', 'vigil_prometheus_queries_total{outcome="ok"}', 'vigil_budget_job_failures_total', 'vigil_prometheus_query_errors_total']) {
+    expect(own).toContain(name);
+  }
+  expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
   const exited = new Promise<number | null>((resolve) => c.child.once('exit', (code) => resolve(code)));
   const stoppingAt = Date.now();
   c.child.kill('SIGTERM');
