@@ -47,7 +47,10 @@ export function buildRuleGroups(input: RuleInput): RuleGroup[] {
     if (source.kind === 'raw') {
       return binary('-', number(1), binary('/', byIdentity(mine(series.sliGood(source.windowMs))), byIdentity(mine(series.sliTotal(source.windowMs)))));
     }
-    const tiles = (metric: string) => byIdentity(call('sum_over_time', range(mine(metric), source.windowMs, source.tileMs)));
+    // A range of W - tile/2 holds exactly W/tile aligned steps whatever the evaluation time, under both
+    // Prometheus 2 (closed ranges, where [W:tile] would hold one tile too many) and Prometheus 3 (left-open).
+    const tileRange = source.windowMs - source.tileMs / 2;
+    const tiles = (metric: string) => byIdentity(call('sum_over_time', range(mine(metric), tileRange, source.tileMs)));
     return binary('-', number(1), binary('/', tiles(series.sliGood(source.tileMs)), tiles(series.sliTotal(source.tileMs))));
   };
 
