@@ -16,7 +16,7 @@ import { catalog, EVAL, startPrometheusWithHistory, synthetic, T, type HistoryFi
 import { readResults } from './support/results.js';
 import { errorRatio } from './support/synthetic.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 let redisServer: RunningRedis;
 let history: HistoryFixture;
 let redis: Redis;
@@ -25,7 +25,7 @@ const processes: RunningProcess[] = [];
 
 function vigilWorker(prometheusUrl: string, extra: string[] = []): RunningProcess {
   const p = startProcess(process.execPath, [
-    '--import', 'tsx', main, 'worker',
+    '--import', 'tsx', bin, 'worker',
     `--redis-url=${redisServer.url}`, `--prometheus-url=${prometheusUrl}`,
     '--cycle=2s', '--lock-duration=2s', '--stalled-interval=1s', '--query-timeout=60s',
     '--metrics-listen=none', `--evaluate-at=${new Date(EVAL).toISOString()}`, '--log-level=info',

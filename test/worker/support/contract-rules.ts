@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { formatDuration, parseDuration } from '../../../src/budget/duration.js';
 
-export function contractRules(windows: readonly string[], rollingPeriod: string): string {
+export function contractRules(windows: readonly string[], rollingPeriod: string | undefined): string {
   const ratio = (window: string, tile: '5m' | '1h') => {
     const range = `${parseDuration(window)! - 1}s`;
     return `1 - sum by (slo, namespace, service) (sum_over_time(vigil:sli_good:rate${tile}[${range}:${tile}])) / sum by (slo, namespace, service) (sum_over_time(vigil:sli_total:rate${tile}[${range}:${tile}]))`;
@@ -21,10 +21,10 @@ export function contractRules(windows: readonly string[], rollingPeriod: string)
     const expr = seconds === 300 ? '1 - vigil:sli_good:rate5m / vigil:sli_total:rate5m' : ratio(name, seconds <= 6 * 3600 ? '5m' : '1h');
     return { record: `vigil:slo_error_ratio:rate${name}`, expr };
   });
-  rules.push({ record: 'vigil:slo_error_ratio:period', expr: ratio(rollingPeriod, '1h') });
+  if (rollingPeriod) rules.push({ record: 'vigil:slo_error_ratio:period', expr: ratio(rollingPeriod, '1h') });
   return stringify({ groups: [{ name: 'vigil-contract', interval: '1m', rules }] });
 }
 
-export async function writeContractRules(path: string, windows: readonly string[], rollingPeriod: string): Promise<void> {
+export async function writeContractRules(path: string, windows: readonly string[], rollingPeriod: string | undefined): Promise<void> {
   await writeFile(path, contractRules(windows, rollingPeriod));
 }

@@ -6,10 +6,10 @@
 import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SloCatalogEntry } from '../../../src/budget/slo.js';
-import { defaultWindows } from '../../../src/budget/series-names.js';
 import { startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
 import { promtool, startPrometheus, type RunningPrometheus } from '../../support/prometheus.js';
 import { writeContractRules } from './contract-rules.js';
+import { writeGeneratedDerivedRules } from './generated-rules.js';
 import { backfillHistory, type SyntheticSlo } from './synthetic.js';
 
 /** End of the synthetic history (on a 5m and 1h boundary). */
@@ -116,13 +116,18 @@ export async function startPrometheusWithHistory(): Promise<HistoryFixture> {
   await backfillHistory(dir.path, dataDir, Object.values(synthetic), T - 31 * D, T, alerts());
   let prometheus = await startPrometheus({ dataDir });
   try {
+    // Raw windows from the contract emulation; derived windows and the period from the generator itself.
     const rulesFile = join(dir.path, 'contract-rules.yml');
-    await writeContractRules(rulesFile, [...defaultWindows, '3d'], '30d');
+    await writeContractRules(rulesFile, ['5m', '30m', '1h'], undefined);
+    const generatedFile = join(dir.path, 'generated-rules.yml');
+    const generated = await writeGeneratedDerivedRules(dir.path, generatedFile, catalog);
+    const expected = ['vigil:slo_error_ratio:period', ...['2h', '6h', '1d', '3d'].map((w) => `vigil:slo_error_ratio:rate${w}`)];
+    if (expected.some((name) => !generated.includes(name))) throw new Error(`generator output lacks derived rules: has ${generated.join(', ')}`);
     const rulesOut = join(dir.path, 'rules-out');
     const result = await promtool([
       'tsdb', 'create-blocks-from', 'rules', '--quiet',
       `--start=${(T - 4 * 60_000) / 1000}`, `--end=${(T + 5 * 60_000) / 1000}`,
-      `--url=${prometheus.url}`, `--output-dir=${rulesOut}`, '--eval-interval=1m', rulesFile,
+      `--url=${prometheus.url}`, `--output-dir=${rulesOut}`, '--eval-interval=1m', rulesFile, generatedFile,
     ]);
     if (result.code !== 0) throw new Error(`promtool create-blocks-from rules failed: ${result.stderr}`);
     await prometheus.process.stop();
