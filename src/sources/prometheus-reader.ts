@@ -70,8 +70,8 @@ export function createPrometheusReader(options: PrometheusReaderOptions): Metric
         const started = performance.now();
         try {
           const result = await driver.instantQuery(expr, evalTimeMs, serverTimeout);
-          options.onAttempt?.({ ok: true, seconds: (performance.now() - started) / 1000 });
           if (result.resultType !== 'vector') throw { errorType: 'unexpected_result', error: `expected a vector, got ${result.resultType}`, httpStatus: 422 };
+          options.onAttempt?.({ ok: true, seconds: (performance.now() - started) / 1000 });
           return result.result.map((s: { metric: { name?: string; labels: Record<string, string> }; value: { value: number } }) => ({
             labels: s.metric.labels,
             value: Number(s.value.value),

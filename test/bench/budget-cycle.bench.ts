@@ -14,6 +14,7 @@ import { canonicalWindow } from '../../src/budget/duration.js';
 import type { SloCatalogEntry } from '../../src/budget/slo.js';
 import { createPrometheusReader, type MetricsReader } from '../../src/sources/prometheus-reader.js';
 import { syncSloCatalog } from '../../src/worker/catalog.js';
+import { createResultsRegistry } from '../../src/export/results-registry.js';
 import { startBudgetWorker } from '../../src/worker/budget-worker.js';
 import { redisKeys } from '../../src/worker/redis-keys.js';
 import { tempDir, waitFor } from '../support/processes.js';
@@ -130,9 +131,15 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   const results = Number(await redis.memory('USAGE', redisKeys.budgetResults, 'SAMPLES', '0'));
   const catalog = Number(await redis.memory('USAGE', redisKeys.sloCatalog, 'SAMPLES', '0'));
   const counts = await worker.queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed');
+  const registry = createResultsRegistry(redis, { cycleMs: CYCLE_MS });
+  await registry.metrics();
+  const scrapeStarted = performance.now();
+  const exposition = await registry.metrics();
+  const scrapeMs = performance.now() - scrapeStarted;
+  const exposedSeries = exposition.split('\n').filter((l) => l && !l.startsWith('#')).length;
   await worker.close();
   redis.disconnect();
-  return { n, catalogMs, reconcileMs, firstCycleMs, steadyCycleMs, queriesPerCycle, perSlo: (total - baseline) / n, resultsPerSlo: results / n, catalogPerSlo: catalog / n, counts };
+  return { n, catalogMs, reconcileMs, firstCycleMs, steadyCycleMs, queriesPerCycle, perSlo: (total - baseline) / n, resultsPerSlo: results / n, catalogPerSlo: catalog / n, counts, scrapeMs, exposedSeries, expositionBytes: exposition.length };
 }
 
 const dir = await tempDir('bench-budget');
@@ -161,6 +168,7 @@ try {
         `    results hash per SLO            ${m.resultsPerSlo.toFixed(0)} B (MEMORY USAGE)`,
         `    catalog hash per SLO            ${m.catalogPerSlo.toFixed(0)} B (MEMORY USAGE)`,
         `  queue after the cycle             ${JSON.stringify(m.counts)}`,
+        `  /metrics exposition of results    ${m.scrapeMs.toFixed(0)} ms, ${m.exposedSeries} series, ${(m.expositionBytes / 1e6).toFixed(1)} MB`,
       ].join('\n') + '\n',
     );
   }
