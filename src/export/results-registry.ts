@@ -13,7 +13,8 @@
  */
 import type { Redis } from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
-import { decodeResult, type BudgetResult } from '../budget/result.js';
+import type { BudgetResult } from '../budget/result.js';
+import { readBudgetResults } from './budget-results.js';
 import { redisKeys } from '../worker/redis-keys.js';
 
 export interface ResultsRegistryOptions {
@@ -28,7 +29,7 @@ export interface ResultsRegistryOptions {
 }
 
 interface Snapshot {
-  readonly fresh: ReadonlyArray<{ key: string; namespace: string; slo: string; result: BudgetResult }>;
+  readonly fresh: ReadonlyArray<{ namespace: string; slo: string; result: BudgetResult }>;
   readonly stale: number;
   readonly invalid: number;
 }
@@ -37,33 +38,14 @@ interface Snapshot {
 function snapshotLoader(redis: Redis, options: ResultsRegistryOptions): () => Promise<Snapshot> {
   let current: { at: number; promise: Promise<Snapshot> } | undefined;
   const load = async (): Promise<Snapshot> => {
-    const now = (options.now ?? Date.now)();
-    const maxAge = options.cycleMs * (options.staleCycles ?? 3);
-    const fresh: Array<Snapshot['fresh'][number]> = [];
-    let stale = 0;
-    let invalid = 0;
-    let cursor = '0';
-    do {
-      const [next, flat] = await redis.hscan(redisKeys.budgetResults, cursor, 'COUNT', 1000);
-      cursor = next;
-      for (let i = 0; i < flat.length; i += 2) {
-        const key = flat[i]!;
-        let result: BudgetResult;
-        try {
-          result = decodeResult(flat[i + 1]!);
-        } catch {
-          invalid++;
-          continue;
-        }
-        if (now - result.computedAtMs > maxAge) {
-          stale++;
-          continue;
-        }
-        const slash = key.indexOf('/');
-        fresh.push({ key, namespace: key.slice(0, slash), slo: key.slice(slash + 1), result });
-      }
-    } while (cursor !== '0');
-    return { fresh, stale, invalid };
+    const nowMs = (options.now ?? Date.now)();
+    const [all, total] = await Promise.all([
+      readBudgetResults(redis, { cycleMs: options.cycleMs, staleCycles: options.staleCycles ?? 3, nowMs }),
+      redis.hlen(redisKeys.budgetResults),
+    ]);
+    const fresh = all.filter((r) => r.fresh).map((r) => ({ namespace: r.namespace, slo: r.name, result: r.result }));
+    const stale = all.length - fresh.length;
+    return { fresh, stale, invalid: Math.max(0, total - all.length) };
   };
   return () => {
     const t = Date.now();

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarPeriod } from '../../src/budget/calendar.js';
 import { decodeResult, type BudgetResult } from '../../src/budget/result.js';
+import { readBudgetResult, readBudgetResults } from '../../src/export/budget-results.js';
 import { createResultsRegistry } from '../../src/export/results-registry.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { removeFromCatalog, upsertSloCatalog } from '../../src/worker/catalog.js';
@@ -120,6 +121,16 @@ describe('budget figures match the analytic values within 0.1 %', () => {
     expect(line('vigil_slo_burn_rate', 'slo="login-day",namespace="jp",service="login",window="6h"')).toBeTruthy();
     expect(line('vigil_slo_alert_firing', 'slo="checkout-30d",namespace="shop",service="checkout",policy="page-fast"')).toMatch(/ 1$/);
     expect(text).toContain('vigil_budget_results{state="fresh"} 4');
+  });
+
+  it('reads results back for the API, with freshness', async () => {
+    const now = Date.now();
+    const one = await readBudgetResult(redis, { namespace: 'eu', name: 'payments-month' }, { cycleMs: 1000, nowMs: now });
+    expect(one?.fresh).toBe(true);
+    expect(one?.result.state.periodStartMs).toBe(Date.parse('2026-09-30T22:00:00Z'));
+    const later = await readBudgetResults(redis, { cycleMs: 1000, nowMs: now + 60_000 });
+    expect(later.map((r) => `${r.namespace}/${r.name}:${r.fresh}`).sort()).toEqual(['eu/payments-month:false', 'jp/login-day:false', 'shop/checkout-30d:false', 'us/search-week:false']);
+    expect(await readBudgetResult(redis, { namespace: 'eu', name: 'nope' }, { cycleMs: 1000, nowMs: now })).toBeUndefined();
   });
 
   it('stores each result compactly', async () => {
