@@ -1,0 +1,111 @@
+/**
+ * An in-process index of every SLO the API can show: the worker catalog (budget essentials) merged with
+ * the controller's documents (spec, status, SLI). Refreshed only when one of the two version keys
+ * changes, and those are checked at most once per `checkEveryMs`, so most requests cost no Redis call.
+ */
+import type { Redis } from 'ioredis';
+import { catalogKeys } from '../../catalog/catalog-keys.js';
+import type { PeriodDocument, PolicyDocument, SloDocument } from '../../catalog/documents.js';
+import { objectiveFromGoal } from '../../budget/budget.js';
+import { sloWindows, type SloCatalogEntry } from '../../budget/slo.js';
+import { defaultWindows } from '../../budget/series-names.js';
+import { readSloDocuments } from '../../catalog/catalog-store.js';
+import { calendarNominalMs } from '../../model/model.js';
+import { formatDuration } from '../../model/duration.js';
+import { readSloCatalog } from '../../worker/catalog.js';
+import { redisKeys } from '../../worker/redis-keys.js';
+
+export interface SloView {
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly service: string;
+  readonly goal: string;
+  readonly objective: number;
+  readonly period: PeriodDocument;
+  readonly periodSeconds: number;
+  readonly policies: readonly PolicyDocument[];
+  /** Windows the worker reports burn rates for. */
+  readonly windows: readonly string[];
+  readonly document: SloDocument | undefined;
+}
+
+export interface SloSnapshot {
+  /** Sorted by `namespace/name` (the stable list order). */
+  readonly sorted: readonly SloView[];
+  readonly byKey: ReadonlyMap<string, SloView>;
+}
+
+function fromEntry(key: string, entry: SloCatalogEntry, document: SloDocument | undefined): SloView {
+  const period: PeriodDocument =
+    'rollingSeconds' in entry.period
+      ? { type: 'rolling', length: formatDuration(entry.period.rollingSeconds * 1000) }
+      : { type: 'calendar', length: entry.period.calendar.length, timeZone: entry.period.calendar.timeZone };
+  const periodSeconds = 'rollingSeconds' in entry.period ? entry.period.rollingSeconds : calendarNominalMs[entry.period.calendar.length] / 1000;
+  return {
+    key,
+    namespace: entry.namespace,
+    name: entry.name,
+    service: entry.service,
+    goal: entry.goal,
+    objective: objectiveFromGoal(entry.goal),
+    period,
+    periodSeconds,
+    policies: document?.policies ?? entry.policies.map((p) => ({ ...p, namespace: entry.namespace })),
+    windows: sloWindows(entry, defaultWindows),
+    document,
+  };
+}
+
+function fromDocument(key: string, doc: SloDocument): SloView {
+  const windows = sloWindows(
+    { namespace: doc.namespace, name: doc.name, service: doc.service, goal: doc.goal, period: { rollingSeconds: doc.periodSeconds }, policies: doc.policies.map((p) => ({ ...p })) },
+    defaultWindows,
+  );
+  return { key, namespace: doc.namespace, name: doc.name, service: doc.service, goal: doc.goal, objective: doc.objective, period: doc.period, periodSeconds: doc.periodSeconds, policies: doc.policies, windows, document: doc };
+}
+
+export interface SloIndexOptions {
+  /** How often the version keys are checked (default 1000 ms). */
+  readonly checkEveryMs?: number;
+  readonly onRefresh?: (seconds: number, size: number) => void;
+}
+
+export class SloIndex {
+  private snapshot: SloSnapshot = { sorted: [], byKey: new Map() };
+  private versions = '';
+  private checkedAt = -Infinity;
+  private pending: Promise<SloSnapshot> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: SloIndexOptions = {},
+  ) {}
+
+  /** The current snapshot; refreshes first when the versions may have changed. */
+  current(): Promise<SloSnapshot> | SloSnapshot {
+    if (performance.now() - this.checkedAt < (this.options.checkEveryMs ?? 1000)) return this.snapshot;
+    return (this.pending ??= this.refresh().finally(() => (this.pending = undefined)));
+  }
+
+  /** Forces a version check on the next call (tests; after a write). */
+  invalidate(): void {
+    this.checkedAt = -Infinity;
+  }
+
+  private async refresh(): Promise<SloSnapshot> {
+    const versions = (await this.redis.mget(redisKeys.sloCatalogVersion, catalogKeys.documentsVersion)).join('|');
+    this.checkedAt = performance.now();
+    if (versions === this.versions) return this.snapshot;
+    const started = performance.now();
+    const [{ entries }, documents] = await Promise.all([readSloCatalog(this.redis), readSloDocuments(this.redis)]);
+    const byKey = new Map<string, SloView>();
+    for (const [key, entry] of entries) byKey.set(key, fromEntry(key, entry, documents.get(key)));
+    for (const [key, doc] of documents) if (!byKey.has(key)) byKey.set(key, fromDocument(key, doc));
+    const sorted = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.snapshot = { sorted, byKey };
+    this.versions = versions;
+    this.options.onRefresh?.((performance.now() - started) / 1000, sorted.length);
+    return this.snapshot;
+  }
+}
