@@ -236,7 +236,7 @@ describe('templates and health', () => {
 });
 
 describe('POST /api/v1/preview', () => {
-  const slo = () => ({ ...baseSlo(), metadata: { name: 'search', namespace: 'shop' } });
+  const slo = (): Record<string, any> => ({ ...baseSlo(), metadata: { name: 'search', namespace: 'shop' } });
   it('renders the rules of a posted SLO with its own template and policy, applying nothing', async () => {
     const template = baseTemplate();
     const s = slo();

@@ -17,39 +17,77 @@ export interface ResultsAccessOptions {
   readonly now?: () => number;
   /** How long the all-results snapshot is reused (default 2000 ms). */
   readonly ttlMs?: number;
+  /**
+   * How long one SLO's result is reused (default 1000 ms; 0 = always read). Workers rewrite results once
+   * per cycle (a minute), so a second-old copy is as current as Redis for all practical purposes, and a hot
+   * SLO (a dashboard refreshing, a release gate polling) costs no Redis round trip.
+   */
+  readonly cacheMs?: number;
 }
+
+const MAX_CACHED = 50_000;
 
 export class BudgetResults {
   private all: { at: number; promise: Promise<Map<string, StoredResult>> } | undefined;
+  private readonly recent = new Map<string, { at: number; result: BudgetResult | undefined }>();
 
   constructor(
     private readonly redis: Redis,
     private readonly options: ResultsAccessOptions,
   ) {}
 
-  private stored(text: string | null | undefined): StoredResult | undefined {
+  private decode(text: string | null | undefined): BudgetResult | undefined {
     if (text === null || text === undefined) return undefined;
     try {
-      const result = decodeResult(text);
-      const now = (this.options.now ?? Date.now)();
-      return { result, fresh: now - result.computedAtMs <= this.options.cycleMs * (this.options.staleCycles ?? 3) };
+      return decodeResult(text);
     } catch {
       return undefined;
     }
   }
 
+  private withFreshness(result: BudgetResult | undefined): StoredResult | undefined {
+    if (!result) return undefined;
+    const now = (this.options.now ?? Date.now)();
+    return { result, fresh: now - result.computedAtMs <= this.options.cycleMs * (this.options.staleCycles ?? 3) };
+  }
+
+  private cached(key: string, t: number): { result: BudgetResult | undefined } | undefined {
+    const hit = this.recent.get(key);
+    return hit && t - hit.at < (this.options.cacheMs ?? 1000) ? hit : undefined;
+  }
+
+  private remember(key: string, t: number, result: BudgetResult | undefined): void {
+    if ((this.options.cacheMs ?? 1000) <= 0) return;
+    if (this.recent.size >= MAX_CACHED) this.recent.clear();
+    this.recent.set(key, { at: t, result });
+  }
+
   async one(key: string): Promise<StoredResult | undefined> {
-    return this.stored(await this.redis.hget(redisKeys.budgetResults, key));
+    const t = performance.now();
+    const hit = this.cached(key, t);
+    if (hit) return this.withFreshness(hit.result);
+    const result = this.decode(await this.redis.hget(redisKeys.budgetResults, key));
+    this.remember(key, t, result);
+    return this.withFreshness(result);
   }
 
   async many(keys: readonly string[]): Promise<Map<string, StoredResult>> {
     const out = new Map<string, StoredResult>();
-    if (keys.length === 0) return out;
-    const texts = await this.redis.hmget(redisKeys.budgetResults, ...keys);
-    keys.forEach((key, i) => {
-      const s = this.stored(texts[i]);
-      if (s) out.set(key, s);
-    });
+    const t = performance.now();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const hit = this.cached(key, t);
+      if (!hit) missing.push(key);
+      else if (hit.result) out.set(key, this.withFreshness(hit.result)!);
+    }
+    if (missing.length > 0) {
+      const texts = await this.redis.hmget(redisKeys.budgetResults, ...missing);
+      missing.forEach((key, i) => {
+        const result = this.decode(texts[i]);
+        this.remember(key, t, result);
+        if (result) out.set(key, this.withFreshness(result)!);
+      });
+    }
     return out;
   }
 
@@ -60,7 +98,7 @@ export class BudgetResults {
       const promise = this.redis.hgetall(redisKeys.budgetResults).then((raw) => {
         const out = new Map<string, StoredResult>();
         for (const [key, text] of Object.entries(raw)) {
-          const s = this.stored(text);
+          const s = this.withFreshness(this.decode(text));
           if (s) out.set(key, s);
         }
         return out;

@@ -1,8 +1,16 @@
 /** Shared TypeBox pieces of the API's request and response schemas (they feed validation and OpenAPI). */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { errorCatalogue } from '../errors.js';
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null` as a type list (`type: ['number', 'null']`) rather than `anyOf`: fast-json-stringify
+ * serialises a type list directly, while `anyOf` makes it validate every value with ajv (10× slower lists).
+ */
+export const Nullable = <T extends TSchema>(schema: T) => {
+  const type = (schema as { type?: unknown }).type;
+  if (typeof type !== 'string') throw new Error('Nullable needs a schema with a single type');
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] });
+};
 
 export const ErrorBody = Type.Object(
   {

@@ -11,10 +11,15 @@ export const SloState = Type.Unsafe<'ok' | 'burning' | 'exhausted' | 'unknown'>(
 
 export const AlertState = Type.Unsafe<'inactive' | 'pending' | 'firing'>({ type: 'string', enum: ['inactive', 'pending', 'firing'] });
 
-export const Period = Type.Union([
-  Type.Object({ type: Type.Literal('rolling'), length: Type.String() }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('calendar'), length: Type.String({ enum: ['day', 'week', 'month'] }), timeZone: Type.String() }, { additionalProperties: false }),
-]);
+/** Rolling: `length` is a duration (30d). Calendar: day|week|month in `timeZone`. One object, no anyOf (serialisation speed). */
+export const Period = Type.Object(
+  {
+    type: Type.String({ enum: ['rolling', 'calendar'] }),
+    length: Type.String({ description: 'rolling: a duration such as 30d; calendar: day, week or month' }),
+    timeZone: Type.Optional(Type.String({ description: 'calendar periods only (IANA zone)' })),
+  },
+  { additionalProperties: false },
+);
 
 export const Figures = Type.Object(
   {
