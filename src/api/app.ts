@@ -7,7 +7,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import { createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -39,7 +38,7 @@ export interface ApiOptions {
   /** The workers' budget cycle (freshness of results). */
   readonly cycleMs: number;
   readonly logger?: Logger;
-  /** Requests per minute per client (token or address); false turns limiting off. Default 600. */
+  /** Requests per minute per client address; false turns limiting off. Default 600. */
   readonly rateLimitPerMinute?: number | false;
   /** Largest request body in bytes (default 256 KiB; larger → 413). */
   readonly bodyLimit?: number;
@@ -103,11 +102,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     await app.register(rateLimit, {
       max: options.rateLimitPerMinute ?? 600,
       timeWindow: 60_000,
-      // Per token when one is given (hashed: never kept), else per address.
-      keyGenerator: (request) => {
-        const auth = request.headers.authorization;
-        return auth ? `t:${createHash('sha256').update(auth).digest('base64url').slice(0, 22)}` : `a:${request.ip}`;
-      },
+      // Per client address, not per presented token: random bogus tokens must not each get a fresh budget
+      // (in Kubernetes mode every unknown token costs a TokenReview).
+      keyGenerator: (request) => request.ip,
       errorResponseBuilder: (_request, context) => apiError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });
   }

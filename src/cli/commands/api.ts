@@ -10,7 +10,7 @@ import { resolveWorkerConfig, workerParseOptions } from '../../worker/worker-con
 import type { CommandIo } from '../io.js';
 
 const apiOptions = [
-  { flag: 'rate-limit', env: 'VIGIL_API_RATE_LIMIT', default: '600', description: 'requests per minute per token or address (0 = off)' },
+  { flag: 'rate-limit', env: 'VIGIL_API_RATE_LIMIT', default: '600', description: 'requests per minute per client address (0 = off)' },
 ] as const;
 
 function usage(): string {
