@@ -10,6 +10,11 @@ const fastifyCodes: Record<string, () => ApiError> = {
   FST_UNDER_PRESSURE: () => apiError('OVERLOADED', 'the server is overloaded; retry shortly'),
 };
 
+/** ioredis gives up on a command while Redis is unreachable (or the connection was closed under it). */
+function isRedisFailure(e: Error & { code?: string }): boolean {
+  return e.name === 'MaxRetriesPerRequestError' || /^Connection is closed|Stream isn't writeable|ECONNREFUSED/.test(e.message ?? '');
+}
+
 export function toApiError(error: FastifyError | ApiError | Error): ApiError | undefined {
   if (error instanceof ApiError) return error;
   const e = error as FastifyError;
@@ -19,6 +24,7 @@ export function toApiError(error: FastifyError | ApiError | Error): ApiError | u
     const first = details[0];
     return apiError('INVALID_REQUEST', first ? `${first.path}: ${first.message}` : `invalid ${where}`, details);
   }
+  if (isRedisFailure(e)) return apiError('REDIS_UNAVAILABLE', `Redis is unavailable: ${e.message}`);
   const mapped = e.code ? fastifyCodes[e.code] : undefined;
   if (mapped) return mapped();
   if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return apiError('INVALID_JSON', `the body is not valid JSON: ${e.message}`);

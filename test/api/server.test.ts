@@ -84,6 +84,17 @@ describe('listening server', () => {
     expect(res.headers.get('retry-after')).toBe('5');
   });
 
+  it('without Redis: /healthz 200, /readyz and data routes 503 REDIS_UNAVAILABLE, never 500', async () => {
+    const nowhere = await freePort();
+    await using server = await startApiServer({ redisUrl: `redis://127.0.0.1:${nowhere}`, prometheusUrl: 'http://127.0.0.1:9', listen: { host: '127.0.0.1', port: 0 }, auth: 'none', logger, cycleMs: 60_000 });
+    const base = `http://127.0.0.1:${server.address.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, ((await ready.json()) as { error: string }).error]).toEqual([503, 'REDIS_UNAVAILABLE']);
+    const list = await fetch(`${base}/api/v1/slos`);
+    expect([list.status, ((await list.json()) as { error: string }).error]).toEqual([503, 'REDIS_UNAVAILABLE']);
+  });
+
   it('close() is memoised and stops the socket', async () => {
     const server = await startApiServer({ redisUrl: fx.server.url, prometheusUrl: 'http://127.0.0.1:9', listen: { host: '127.0.0.1', port: 0 }, auth: 'none', logger, cycleMs: 60_000 });
     const base = `http://127.0.0.1:${server.address.port}`;

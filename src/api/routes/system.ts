@@ -17,11 +17,11 @@ export interface SystemRouteOptions {
 const noLimit = { rateLimit: false } as const;
 
 export const systemRoutes: FastifyPluginAsync<SystemRouteOptions> = async (app, { ctx, registry, readyTimeoutMs = 1000 }) => {
-  app.get('/healthz', { config: noLimit, schema: { tags: ['system'], summary: 'The process is up', response: { 200: Status } } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: noLimit, schema: { tags: ['system'], security: [], summary: 'The process is up', response: { 200: Status } } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/readyz',
-    { config: noLimit, schema: { tags: ['system'], summary: 'Ready when Redis answers PING', response: { 200: Status, ...errorResponses } } },
+    { config: noLimit, schema: { tags: ['system'], security: [], summary: 'Ready when Redis answers PING', response: { 200: Status, ...errorResponses } } },
     async () => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -40,7 +40,7 @@ export const systemRoutes: FastifyPluginAsync<SystemRouteOptions> = async (app, 
 
   app.get(
     '/metrics',
-    { config: noLimit, schema: { tags: ['system'], summary: 'Prometheus exposition: API metrics and the exported SLO results', produces: ['text/plain'], response: { 200: Type.String() } } },
+    { config: noLimit, schema: { tags: ['system'], security: [], summary: 'Prometheus exposition: API metrics and the exported SLO results', produces: ['text/plain'], response: { 200: Type.String() } } },
     async (_request, reply) => {
       const text = await registry.metrics();
       void reply.type(registry.contentType);
