@@ -9,10 +9,10 @@ import type { PeriodDocument, PolicyDocument, SloDocument } from '../../catalog/
 import { objectiveFromGoal } from '../../budget/budget.js';
 import { sloWindows, type SloCatalogEntry } from '../../budget/slo.js';
 import { defaultWindows } from '../../budget/series-names.js';
-import { readSloDocuments } from '../../catalog/catalog-store.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { parseCatalogEntry } from '../../budget/slo.js';
 import { calendarNominalMs } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
-import { readSloCatalog } from '../../worker/catalog.js';
 import { redisKeys } from '../../worker/redis-keys.js';
 
 export interface SloView {
@@ -65,6 +65,23 @@ function fromDocument(key: string, doc: SloDocument): SloView {
   return { key, namespace: doc.namespace, name: doc.name, service: doc.service, goal: doc.goal, objective: doc.objective, period: doc.period, periodSeconds: doc.periodSeconds, policies: doc.policies, windows, document: doc };
 }
 
+function parseJson<T>(text: string | undefined): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A view from the raw catalog entry and document texts; undefined when neither is usable. */
+function build(key: string, entryText: string | undefined, documentText: string | undefined): SloView | undefined {
+  const document = parseJson<SloDocument>(documentText);
+  const parsed = parseCatalogEntry(parseJson<unknown>(entryText));
+  if (parsed.ok) return fromEntry(key, parsed.value, document);
+  return document ? fromDocument(key, document) : undefined;
+}
+
 export interface SloIndexOptions {
   /** How often the version keys are checked (default 1000 ms). */
   readonly checkEveryMs?: number;
@@ -73,6 +90,8 @@ export interface SloIndexOptions {
 
 export class SloIndex {
   private snapshot: SloSnapshot = { sorted: [], byKey: new Map() };
+  /** Raw texts behind each view, so a reload re-parses only what changed. */
+  private texts = new Map<string, string>();
   private versions = '';
   private checkedAt = -Infinity;
   private pending: Promise<SloSnapshot> | undefined;
@@ -98,11 +117,24 @@ export class SloIndex {
     this.checkedAt = performance.now();
     if (versions === this.versions) return this.snapshot;
     const started = performance.now();
-    const [{ entries }, documents] = await Promise.all([readSloCatalog(this.redis), readSloDocuments(this.redis)]);
+    const [entries, documents] = await Promise.all([this.redis.hgetall(redisKeys.sloCatalog), this.redis.hgetall(catalogKeys.sloDocuments)]);
     const byKey = new Map<string, SloView>();
-    for (const [key, entry] of entries) byKey.set(key, fromEntry(key, entry, documents.get(key)));
-    for (const [key, doc] of documents) if (!byKey.has(key)) byKey.set(key, fromDocument(key, doc));
+    const texts = new Map<string, string>();
+    const keys = [...new Set([...Object.keys(entries), ...Object.keys(documents)])];
+    // In slices, yielding between them, so a reload of 10,000 SLOs does not stall requests in flight.
+    for (let i = 0; i < keys.length; i += 500) {
+      if (i > 0) await yieldToEventLoop();
+      for (const key of keys.slice(i, i + 500)) {
+        const text = `${entries[key] ?? ''}\u0000${documents[key] ?? ''}`;
+        const previous = this.texts.get(key) === text ? this.snapshot.byKey.get(key) : undefined;
+        const view = previous ?? build(key, entries[key], documents[key]);
+        if (!view) continue;
+        byKey.set(key, view);
+        texts.set(key, text);
+      }
+    }
     const sorted = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.texts = texts;
     this.snapshot = { sorted, byKey };
     this.versions = versions;
     this.options.onRefresh?.((performance.now() - started) / 1000, sorted.length);
