@@ -2,6 +2,7 @@
  * An in-process index of every SLO the API can show: the worker catalog (budget essentials) merged with
  * the controller's documents (spec, status, SLI). Refreshed only when one of the two version keys
  * changes, and those are checked at most once per `checkEveryMs`, so most requests cost no Redis call.
+ * A reload re-parses only entries whose text changed, in slices that yield to requests in flight.
  */
 import type { Redis } from 'ioredis';
 import { catalogKeys } from '../../catalog/catalog-keys.js';
