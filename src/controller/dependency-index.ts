@@ -1,0 +1,97 @@
+/**
+ * Who depends on whom, from the specs alone (the referenced resource need not exist yet): an SLO depends
+ * on its template (spec.sli.templateRef) and on every AlertingPolicy whose spec.sloRef names it. A change
+ * to a template fans out to every SLO using it; a change to a policy reaches its SLO (the old one too, when
+ * the policy is re-pointed); a dependency that appears later reaches the SLOs that were waiting for it.
+ */
+import type { SourcedResource } from './compile-contract.js';
+import { refKey, type ResourceRef } from '../source/source.js';
+
+export class DependencyIndex {
+  private readonly sloTemplate = new Map<string, string>();
+  private readonly templateUsers = new Map<string, Set<string>>();
+  private readonly policySlo = new Map<string, string>();
+  private readonly sloPolicies = new Map<string, Set<string>>();
+
+  /** Records `resource` (or its deletion, when undefined) and returns every key to reconcile. */
+  update(ref: ResourceRef, resource: SourcedResource | undefined): string[] {
+    const key = refKey(ref);
+    const affected = new Set<string>([key]);
+    switch (ref.kind) {
+      case 'ServiceLevelObjective': {
+        const template = resource ? templateRefOf(resource) : undefined;
+        this.relink(this.sloTemplate, this.templateUsers, key, template ? refKey(template) : undefined);
+        if (template) affected.add(refKey(template)); // its status counts its users
+        for (const p of this.sloPolicies.get(key) ?? []) affected.add(p);
+        break;
+      }
+      case 'ServiceLevelIndicatorTemplate':
+        for (const slo of this.templateUsers.get(key) ?? []) affected.add(slo);
+        break;
+      case 'AlertingPolicy': {
+        const previous = this.policySlo.get(key);
+        if (previous) affected.add(previous);
+        const slo = resource ? sloRefOf(resource) : undefined;
+        this.relink(this.policySlo, this.sloPolicies, key, slo ? refKey(slo) : undefined);
+        if (slo) affected.add(refKey(slo));
+        break;
+      }
+    }
+    return [...affected];
+  }
+
+  templateOf(sloKey: string): string | undefined {
+    return this.sloTemplate.get(sloKey);
+  }
+
+  policiesOf(sloKey: string): readonly string[] {
+    return [...(this.sloPolicies.get(sloKey) ?? [])];
+  }
+
+  usersOf(templateKey: string): readonly string[] {
+    return [...(this.templateUsers.get(templateKey) ?? [])];
+  }
+
+  sloOf(policyKey: string): string | undefined {
+    return this.policySlo.get(policyKey);
+  }
+
+  private relink(forward: Map<string, string>, reverse: Map<string, Set<string>>, from: string, to: string | undefined): void {
+    const old = forward.get(from);
+    if (old === to) return;
+    if (old !== undefined) {
+      const set = reverse.get(old);
+      set?.delete(from);
+      if (set && set.size === 0) reverse.delete(old);
+    }
+    if (to === undefined) {
+      forward.delete(from);
+      return;
+    }
+    forward.set(from, to);
+    let set = reverse.get(to);
+    if (!set) reverse.set(to, (set = new Set()));
+    set.add(from);
+  }
+}
+
+interface RefSpec {
+  name?: unknown;
+  namespace?: unknown;
+}
+
+function refFrom(value: unknown, kind: ResourceRef['kind'], defaultNamespace: string): ResourceRef | undefined {
+  const r = value as RefSpec | undefined;
+  if (!r || typeof r.name !== 'string' || r.name === '') return undefined;
+  return { kind, name: r.name, namespace: typeof r.namespace === 'string' && r.namespace ? r.namespace : defaultNamespace };
+}
+
+export function templateRefOf(slo: SourcedResource): ResourceRef | undefined {
+  const spec = slo.spec as { sli?: { templateRef?: unknown } } | undefined;
+  return refFrom(spec?.sli?.templateRef, 'ServiceLevelIndicatorTemplate', slo.metadata.namespace);
+}
+
+export function sloRefOf(policy: SourcedResource): ResourceRef | undefined {
+  const spec = policy.spec as { sloRef?: unknown } | undefined;
+  return refFrom(spec?.sloRef, 'ServiceLevelObjective', policy.metadata.namespace);
+}

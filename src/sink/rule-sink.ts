@@ -1,0 +1,47 @@
+/**
+ * Where rules go: PrometheusRule objects (Kubernetes) or rule files plus a Prometheus reload (directory
+ * mode). One unit of output per SLO; writes are skipped when the content hash is unchanged.
+ */
+import { createHash } from 'node:crypto';
+import type { RuleGroup } from '../controller/compile-contract.js';
+
+export interface SloTarget {
+  readonly namespace: string;
+  readonly name: string;
+  /** The SLO's uid (Kubernetes), for ownerReferences. */
+  readonly uid?: string;
+  readonly generation?: number;
+}
+
+export type ApplyOutcome = 'written' | 'unchanged';
+
+export interface RuleSink {
+  /** Loads what already exists; `onDrift` names an SLO whose output changed or vanished behind our back. */
+  start(onDrift: (slo: { namespace: string; name: string }) => void): Promise<void>;
+  apply(slo: SloTarget, groups: readonly RuleGroup[]): Promise<ApplyOutcome>;
+  /** Removes the SLO's output; false when there was none. */
+  remove(slo: { namespace: string; name: string }): Promise<boolean>;
+  /** SLOs that currently have output. */
+  list(): ReadonlyArray<{ namespace: string; name: string }>;
+  /** Where the SLO's rules live, for status messages. */
+  describe(slo: { namespace: string; name: string }): string;
+  /** The SLO generation whose rules are in place (when known). */
+  appliedGeneration(slo: { namespace: string; name: string }): number | undefined;
+  close(): Promise<void>;
+}
+
+/** Deterministic content hash of rule groups (plus anything else that goes into the output). */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 32);
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
