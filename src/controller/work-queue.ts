@@ -35,6 +35,7 @@ export class WorkQueue {
   private handler: Handler | undefined;
   private running = 0;
   private paused = true;
+  private pumpScheduled = false;
   private shuttingDown = false;
   private tokens: number;
   private lastRefill = Date.now();
@@ -68,7 +69,17 @@ export class WorkQueue {
     }
     this.queued.add(key);
     this.queue.push(key);
-    this.pump();
+    this.schedulePump();
+  }
+
+  /** Pumps on the next turn, so a synchronous burst of adds (one file, one list) is queued before work starts. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Re-adds the key after its backoff (and a retry token). */

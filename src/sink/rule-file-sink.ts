@@ -3,7 +3,7 @@
  * since `_` cannot appear in Kubernetes names) in --rules-dir, written atomically (temp file in the same
  * directory, then rename) and only when the content hash changed. After a burst of changes (debounced)
  * Prometheus is told to reload (POST /-/reload) and the reload is confirmed with
- * `prometheus_config_last_reload_successful`; failures are logged, counted
+ * /api/v1/status/runtimeinfo (or `prometheus_config_last_reload_successful`); failures are logged, counted
  * (vigil_rule_reload_failures_total) and retried with backoff; files are never deleted because a reload
  * failed. An optional checker (promtool check rules) vets each new file before it replaces the last good one.
  */
@@ -158,12 +158,7 @@ export class RuleFileSink implements RuleSink {
     try {
       const response = await fetch(`${base}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(timeout) });
       if (!response.ok) error = `POST /-/reload: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 500)}`;
-      else {
-        const query = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query: 'prometheus_config_last_reload_successful' })}`, { signal: AbortSignal.timeout(timeout) });
-        const body = (await query.json()) as { status: string; data?: { result?: Array<{ value: [number, string] }> } };
-        const value = body.data?.result?.[0]?.value[1];
-        if (value !== '1') error = `reload not confirmed: prometheus_config_last_reload_successful is ${value ?? 'absent'}`;
-      }
+      else error = await confirmReload(base, timeout);
     } catch (e) {
       error = `Prometheus at ${base} unreachable: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -188,6 +183,28 @@ export class RuleFileSink implements RuleSink {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     await this.reloading;
   }
+}
+
+/**
+ * Confirms that the configuration (with the rule files) was loaded: runtimeinfo's reloadConfigSuccess, or
+ * else the prometheus_config_last_reload_successful metric; a 200 from /-/reload alone counts when neither
+ * is available (the reload handler itself answers 500 when loading fails).
+ */
+async function confirmReload(base: string, timeout: number): Promise<string | undefined> {
+  try {
+    const info = await fetch(`${base}/api/v1/status/runtimeinfo`, { signal: AbortSignal.timeout(timeout) });
+    if (info.ok) {
+      const body = (await info.json()) as { data?: { reloadConfigSuccess?: boolean } };
+      if (body.data?.reloadConfigSuccess === false) return 'reload not confirmed: runtimeinfo says reloadConfigSuccess=false';
+      if (body.data?.reloadConfigSuccess === true) return undefined;
+    }
+  } catch {
+    // fall through to the metric
+  }
+  const query = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query: 'prometheus_config_last_reload_successful' })}`, { signal: AbortSignal.timeout(timeout) });
+  const body = (await query.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+  const value = body.data?.result?.[0]?.value[1];
+  return value === '0' ? 'reload not confirmed: prometheus_config_last_reload_successful is 0' : undefined;
 }
 
 function splitKey(key: string): { namespace: string; name: string } {
