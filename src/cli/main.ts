@@ -3,7 +3,7 @@
  * The `vigil` binary: a thin dispatcher. Each command lives in `commands/<name>.ts` and exports
  * `run(argv, io): Promise<number>` (the exit code), so commands stay small and testable in-process.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from './io.js';
@@ -35,7 +35,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   return module.run(rest, io);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && dirname(fileURLToPath(import.meta.url)) === dirname(process.argv[1]);
+// Run when executed as a program (also through the npm bin symlink), not when imported by tests.
+const invokedDirectly = process.argv[1] !== undefined && dirname(fileURLToPath(import.meta.url)) === dirname(realpathSync(process.argv[1]));
 if (invokedDirectly) {
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),

@@ -1,0 +1,82 @@
+/**
+ * Multi-document YAML text → resources with file/document/line origins (pure: the caller reads the file).
+ * Documents that are not objects, or lack kind/metadata.name, come back as issues, never thrown.
+ */
+import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from 'yaml';
+import type { Issue } from './issue.js';
+import type { SourcedResource } from './resource.js';
+
+export interface ParsedFile {
+  readonly resources: SourcedResource[];
+  readonly issues: Issue[];
+}
+
+export function parseResourcesYaml(text: string, file: string, defaultNamespace = 'default'): ParsedFile {
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const resources: SourcedResource[] = [];
+  const issues: Issue[] = [];
+  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+  const base = { kind: '', namespace: '', name: '', path: '', file } as const;
+
+  const list = Array.isArray(documents) ? documents : [documents];
+  list.forEach((doc, index) => {
+    const document = index + 1;
+    const startLine = lineAt(doc.contents?.range?.[0] ?? doc.range?.[0]) ?? 1;
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        issues.push({ ...base, level: 'error', document, line: lineAt(error.pos[0]) ?? startLine, message: `YAML: ${error.message.split('\n')[0]}` });
+      }
+      return;
+    }
+    if (doc.contents === null) return; // an empty document (e.g. trailing ---)
+    const value: unknown = doc.toJS();
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      issues.push({ ...base, level: 'error', document, line: startLine, message: 'a document must be a Kubernetes object (a mapping)' });
+      return;
+    }
+    const object = value as Record<string, unknown>;
+    if (object.kind === 'List' && Array.isArray(object.items)) {
+      issues.push({ ...base, level: 'error', document, line: startLine, message: 'kind: List is not supported; write one document per resource' });
+      return;
+    }
+    const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+    const kind = typeof object.kind === 'string' ? object.kind : '';
+    const name = typeof metadata.name === 'string' ? metadata.name : '';
+    const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
+    const lineOf = (path: readonly (string | number)[]): number | undefined => {
+      for (let depth = path.length; depth > 0; depth--) {
+        const node = doc.getIn(path.slice(0, depth), true) as Node | undefined;
+        const line = lineAt(node?.range?.[0]);
+        if (line !== undefined) {
+          // For a mapping value, point at its key's line (the value may start on the next line).
+          return isMap(node) || isSeq(node) ? Math.max(startLine, line - 1) : line;
+        }
+      }
+      return startLine;
+    };
+    if (!kind || !name) {
+      issues.push({ ...base, kind, level: 'error', document, line: startLine, message: `${!kind ? 'kind' : 'metadata.name'} is required` });
+      return;
+    }
+    resources.push({
+      apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
+      kind,
+      metadata: {
+        name,
+        namespace,
+        labels: stringMap(metadata.labels),
+        annotations: stringMap(metadata.annotations),
+        generation: typeof metadata.generation === 'number' ? metadata.generation : undefined,
+      },
+      spec: object.spec,
+      origin: { file, document, line: startLine, lineOf },
+    });
+  });
+  return { resources, issues };
+}
+
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}

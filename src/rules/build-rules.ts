@@ -1,0 +1,95 @@
+/**
+ * The pure rule builder: one SLO with its rendered SLI queries and resolved policies in, rule groups out.
+ * Every expression is composed with the typed PromQL builder; the user's template output enters only as a
+ * parenthesised, already parsed sub-query.
+ */
+import { formatDuration } from '../model/duration.js';
+import { roundSignificant, type SloPolicy, type Slo } from '../model/model.js';
+import { aggregate, binary, call, number, range, selector, verbatim, type Expr } from '../promql/builder.js';
+import { alertAnnotations } from './alert-text.js';
+import { alertName, groupNames, labels, series, sloIdentityLabels } from './names.js';
+import type { AlertingRule, RecordingRule, RuleGroup } from './rule-group.js';
+import type { WindowSource } from './windows.js';
+
+export const SHORT_GROUP_INTERVAL = '30s';
+export const LONG_GROUP_INTERVAL = '1m';
+
+export interface RuleInput {
+  readonly slo: Slo;
+  /** Rendered goodEvents/totalEvents per raw window (ms). */
+  readonly rawQueries: ReadonlyMap<number, { readonly good: string; readonly total: string }>;
+  /** Every window to record an error ratio for, planned (raw or derived); the period comes separately. */
+  readonly windows: readonly WindowSource[];
+  readonly period: WindowSource;
+  readonly policies: readonly SloPolicy[];
+}
+
+export function buildRuleGroups(input: RuleInput): RuleGroup[] {
+  const { slo } = input;
+  const seriesLabels = { [labels.slo]: slo.ref.name, [labels.namespace]: slo.ref.namespace, [labels.service]: slo.service.name };
+  const identity = { [labels.slo]: slo.ref.name, [labels.namespace]: slo.ref.namespace };
+  const mine = (metric: string) => selector(metric, identity);
+  // Aggregating by the identity labels merges a series whose `service` label just changed with its successor.
+  const byIdentity = (expr: Expr) => aggregate('sum', expr, sloIdentityLabels);
+  const record = (name: string, expr: Expr): RecordingRule => ({ record: name, expr: expr.print(), labels: seriesLabels });
+
+  const short: Array<RecordingRule | AlertingRule> = [];
+  const long: RecordingRule[] = [];
+
+  for (const [windowMs, query] of [...input.rawQueries].sort(([a], [b]) => a - b)) {
+    // `or vector(0)`: during a total outage no good events exist and the good query returns nothing;
+    // without the zero the error ratio would vanish exactly when it matters.
+    short.push(record(series.sliGood(windowMs), binary('or', aggregate('sum', verbatim(query.good)), call('vector', number(0)))));
+    short.push(record(series.sliTotal(windowMs), aggregate('sum', verbatim(query.total))));
+  }
+
+  const errorRatio = (source: WindowSource): Expr => {
+    if (source.kind === 'raw') {
+      return binary('-', number(1), binary('/', byIdentity(mine(series.sliGood(source.windowMs))), byIdentity(mine(series.sliTotal(source.windowMs)))));
+    }
+    // A range of W - tile/2 holds exactly W/tile aligned steps whatever the evaluation time, under both
+    // Prometheus 2 (closed ranges, where [W:tile] would hold one tile too many) and Prometheus 3 (left-open).
+    const tileRange = source.windowMs - source.tileMs / 2;
+    const tiles = (metric: string) => byIdentity(call('sum_over_time', range(mine(metric), tileRange, source.tileMs)));
+    return binary('-', number(1), binary('/', tiles(series.sliGood(source.tileMs)), tiles(series.sliTotal(source.tileMs))));
+  };
+
+  for (const source of [...input.windows].sort((a, b) => a.windowMs - b.windowMs)) {
+    const rule = record(series.errorRatio(source.windowMs), errorRatio(source));
+    (source.kind === 'raw' ? short : long).push(rule);
+  }
+  long.push(record(series.errorRatioPeriod, errorRatio(input.period)));
+  long.push(record(series.objective, call('vector', number(slo.objective))));
+  long.push(
+    record(
+      series.errorBudgetRemaining,
+      binary('-', number(1), binary('/', byIdentity(mine(series.errorRatioPeriod)), number(slo.errorBudget))),
+    ),
+  );
+
+  for (const policy of input.policies) short.push(burnAlert(slo, policy, mine));
+
+  return [
+    { name: groupNames.short(slo.ref.namespace, slo.ref.name), interval: SHORT_GROUP_INTERVAL, rules: short },
+    { name: groupNames.long(slo.ref.namespace, slo.ref.name), interval: LONG_GROUP_INTERVAL, rules: long },
+  ];
+}
+
+function burnAlert(slo: Slo, policy: SloPolicy, mine: (metric: string) => Expr): AlertingRule {
+  const burning = (windowMs: number) =>
+    binary('>', binary('/', mine(series.errorRatio(windowMs)), number(slo.errorBudget)), number(policy.threshold));
+  const expr = binary('and', burning(policy.longWindowMs), burning(policy.shortWindowMs), { on: sloIdentityLabels });
+  return {
+    alert: alertName,
+    expr: expr.print(),
+    ...(policy.forMs > 0 ? { for: formatDuration(policy.forMs) } : {}),
+    labels: {
+      [labels.severity]: policy.severity,
+      [labels.policy]: policy.name,
+      [labels.longWindow]: formatDuration(policy.longWindowMs),
+      [labels.shortWindow]: formatDuration(policy.shortWindowMs),
+      [labels.burnRate]: String(roundSignificant(policy.threshold)),
+    },
+    annotations: alertAnnotations(slo, policy),
+  };
+}

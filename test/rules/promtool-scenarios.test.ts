@@ -1,0 +1,171 @@
+/**
+ * Detection and accuracy of the generated rules, proven by Prometheus's own rule engine (`promtool test
+ * rules`, Prometheus 2.42) with the default workbook policies on a 99.9%/30d SLO.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadResources } from '../../src/cli/load-resources.js';
+import { compile } from '../../src/rules/compile.js';
+import { renderOutput } from '../../src/rules/render-output.js';
+import { promtool } from '../support/prometheus.js';
+import { tempDir } from '../support/processes.js';
+import { cumulative, promtoolTestFile, type Check } from './promtool-scenario.js';
+
+const istio = (code: string, service = 'checkout') =>
+  `istio_requests_total{reporter="destination", destination_service_namespace="shop", destination_service_name="${service}", response_code="${code}"}`;
+const firing = (extra = '') =>
+  `count(ALERTS{alertname="VigilErrorBudgetBurn", alertstate="firing", slo="checkout"${extra}}) or vector(0)`;
+const anyAlert = `count(ALERTS{alertname="VigilErrorBudgetBurn"}) or vector(0)`;
+const page = ', severity="page"';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let compiled: ReturnType<typeof compile>;
+
+beforeAll(async () => {
+  dir = await tempDir('promtool-scenarios');
+  const loaded = loadResources([join(import.meta.dirname, 'fixtures/scenario-slos.yaml')], process.cwd());
+  compiled = compile(loaded.resources);
+  expect(compiled.issues.filter((i) => i.level === 'error')).toEqual([]);
+});
+afterAll(() => dir.remove());
+
+/** Per-minute traffic: total requests and errors in each minute. */
+function traffic(minutes: number, shape: (minute: number) => { total: number; errors: number }) {
+  const good: number[] = [];
+  const bad: number[] = [];
+  for (let m = 0; m < minutes; m++) {
+    const { total, errors } = shape(m);
+    good.push(total - errors);
+    bad.push(errors);
+  }
+  return [
+    { series: istio('200'), values: cumulative(good) },
+    { series: istio('500'), values: cumulative(bad) },
+  ];
+}
+
+async function runScenario(
+  name: string,
+  options: { slo?: string; series: ReturnType<typeof traffic>; checks: Check[]; intervalMinutes?: number; evaluationInterval?: string },
+) {
+  // Only the scenario's SLO is loaded: promtool evaluates every rule at every step.
+  const slos = compiled.slos.filter((s) => s.name === (options.slo ?? 'checkout'));
+  expect(slos).toHaveLength(1);
+  writeFileSync(join(dir.path, `${name}.rules.yaml`), renderOutput(slos, 'rule-file'));
+  const file = join(dir.path, `${name}.test.yaml`);
+  writeFileSync(
+    file,
+    promtoolTestFile({ ruleFile: `${name}.rules.yaml`, intervalMinutes: options.intervalMinutes ?? 1, evaluationInterval: options.evaluationInterval ?? '30s', series: options.series, checks: options.checks }),
+  );
+  const result = await promtool(['test', 'rules', file], dir.path);
+  return { ...result, output: result.stdout + result.stderr };
+}
+
+const OUTAGE_START = 180; // minutes of clean traffic first, so every window up to 1h is full
+const RATE = 6000; // requests per minute
+
+describe('promtool scenarios, 99.9% over 30d with the workbook policies', () => {
+  it('a 100% outage pages within 2 minutes plus the 2m "for"', async () => {
+    const r = await runScenario('total-outage', {
+      series: traffic(OUTAGE_START + 30, (m) => ({ total: RATE, errors: m >= OUTAGE_START ? RATE : 0 })),
+      checks: [
+        { atMinute: OUTAGE_START, expr: anyAlert, value: 0 },
+        { atMinute: OUTAGE_START + 4, expr: firing(`${page}, policy="workbook-page-fast"`), value: 1 },
+      ],
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('10% errors page after 7 to 12 minutes (workbook: 8.64 min plus "for")', async () => {
+    const r = await runScenario('ten-percent', {
+      series: traffic(OUTAGE_START + 30, (m) => ({ total: RATE, errors: m >= OUTAGE_START ? RATE / 10 : 0 })),
+      checks: [
+        { atMinute: OUTAGE_START + 7, expr: firing(page), value: 0 },
+        { atMinute: OUTAGE_START + 12, expr: firing(`${page}, policy="workbook-page-fast"`), value: 1 },
+      ],
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('0.05% errors (half the budget rate) never alert', async () => {
+    const days = 4; // past the 3d ticket window
+    const checks = [60, 6 * 60, 24 * 60, 3 * 24 * 60, days * 24 * 60 - 5].map((atMinute) => ({ atMinute, expr: anyAlert, value: 0 }));
+    const r = await runScenario('half-budget', {
+      // 5-minute samples keep promtool fast; 20,000 requests and 10 errors each.
+      series: traffic((days * 24 * 60) / 5, () => ({ total: 20_000, errors: 10 })),
+      checks,
+      intervalMinutes: 5,
+      evaluationInterval: '5m',
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('after a 10-minute total outage the page stops within 40 minutes', async () => {
+    const end = OUTAGE_START + 10;
+    const r = await runScenario('short-outage', {
+      series: traffic(end + 60, (m) => ({ total: RATE, errors: m >= OUTAGE_START && m < end ? RATE : 0 })),
+      checks: [
+        { atMinute: OUTAGE_START + 5, expr: firing(page), value: 1 },
+        { atMinute: end + 40, expr: firing(page), value: 0 },
+      ],
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('a latency threshold between two buckets counts good events by linear interpolation', async () => {
+    // Per minute: 3000 requests ≤ 100 ms, 4500 ≤ 250 ms, 6000 in all. Threshold 200 ms lies 2/3 of the way
+    // from 100 to 250, so good = 3000 + (4500 - 3000) × 2/3 = 4000 and the error ratio is exactly 1/3.
+    const bucket = (le: string, perMinute: number) => ({
+      series: `istio_request_duration_milliseconds_bucket{reporter="destination", destination_service_namespace="shop", destination_service_name="checkout", le="${le}"}`,
+      values: cumulative(Array.from({ length: 90 }, () => perMinute)),
+    });
+    const count = {
+      series: 'istio_request_duration_milliseconds_count{reporter="destination", destination_service_namespace="shop", destination_service_name="checkout"}',
+      values: cumulative(Array.from({ length: 90 }, () => 6000)),
+    };
+    const near = (window: string) => `abs(sum(vigil:slo_error_ratio:rate${window}{slo="checkout-latency"}) - 1/3) < bool 1e-9`;
+    const r = await runScenario('latency-interpolation', {
+      slo: 'checkout-latency',
+      series: [bucket('100', 3000), bucket('250', 4500), bucket('+Inf', 6000), count],
+      checks: [
+        { atMinute: 70, expr: near('5m'), value: 1 },
+        { atMinute: 70, expr: near('1h'), value: 1 },
+      ],
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('on spiky traffic the period error ratio is the exact errors/requests ratio (within 0.1%)', async () => {
+    // Busy hours with few errors alternate with quiet hours with many: an average of ratios would read
+    // about 2.5% here, the true ratio is far lower.
+    const shape = (m: number) => (Math.floor(m / 60) % 4 === 3 ? { total: 20, errors: 2 } : { total: 6000, errors: 1 });
+    const minutes = 7 * 24 * 60; // the SLO "spiky" has a 7d rolling period
+    const intervalMinutes = 5;
+    const increments = Array.from({ length: minutes / intervalMinutes }, (_, i) => {
+      let total = 0;
+      let errors = 0;
+      for (let m = i * intervalMinutes; m < (i + 1) * intervalMinutes; m++) {
+        total += shape(m).total;
+        errors += shape(m).errors;
+      }
+      return { total, errors };
+    });
+    const totalRequests = increments.reduce((s, x) => s + x.total, 0);
+    const totalErrors = increments.reduce((s, x) => s + x.errors, 0);
+    const exact = totalErrors / totalRequests;
+    const averageOfRatios = increments.reduce((s, x) => s + x.errors / x.total, 0) / increments.length;
+    expect(averageOfRatios / exact).toBeGreaterThan(10); // the scenario really separates the two methods
+    const r = await runScenario('spiky', {
+      slo: 'spiky',
+      series: [
+        { series: istio('200', 'spiky'), values: cumulative(increments.map((x) => x.total - x.errors)) },
+        { series: istio('500', 'spiky'), values: cumulative(increments.map((x) => x.errors)) },
+      ],
+      intervalMinutes,
+      evaluationInterval: '5m',
+      checks: [{ atMinute: minutes, expr: `abs(sum(vigil:slo_error_ratio:period{slo="spiky"}) / ${exact} - 1) < bool 0.001`, value: 1 }],
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+});

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { runCommand } from '../support/processes.js';
+
+const root = join(import.meta.dirname, '../..');
+const golden = (name: string) => join(root, 'test/golden', name, 'in');
+
+async function vigil(args: string[], cwd = root) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {}, cwd });
+  return { code, stdout, stderr };
+}
+
+describe('vigil CLI', () => {
+  it('validate reports every issue with file:line and exits 1 on errors', async () => {
+    const r = await vigil(['validate', '-f', golden('invalid-keep-going')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/slos\.yaml:24 \(document 2\): error: ServiceLevelObjective shop\/broken: spec\.slo\.goal/);
+    expect(r.stdout).toMatch(/1 valid SLO\(s\), 3 template\(s\), 3 policy\(ies\); 1 error\(s\)/);
+  });
+
+  it('validate exits 0 on valid input', async () => {
+    const r = await vigil(['validate', '-f', golden('availability-workbook'), '-f', golden('split-files')]);
+    expect(r.stdout).toContain('2 valid SLO(s)');
+    expect(r.code).toBe(0);
+  });
+
+  it('generate refuses invalid input without --keep-going and writes nothing', async () => {
+    const r = await vigil(['generate', '-f', golden('invalid-keep-going')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('1 error(s); no rules written (use --keep-going');
+  });
+
+  it.each([
+    [['generate'], 'at least one -f'],
+    [['generate', '-f', 'x', '--format', 'json'], '--format must be one of rule-file, prometheus-rule'],
+    [['generate', '--nope'], "Unknown option '--nope'"],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+  ])('usage errors exit 2: %j', async (args, message) => {
+    const r = await vigil(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('an unreadable path is an error naming it', async () => {
+    const r = await vigil(['validate', '-f', 'does/not/exist.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('does/not/exist.yaml:1: error: cannot read');
+  });
+
+  it('runs as a program through its bin entry', async () => {
+    const r = await runCommand(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'generate', '-f', golden('availability-workbook')], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('alert: VigilErrorBudgetBurn');
+  });
+});
