@@ -1,60 +1,23 @@
 /**
- * The contract between the controller and the pure rule pipeline (src/model + src/rules). The controller
- * only sees these shapes; `compile` is injected (ControllerOptions.compile) so the real pipeline is one
- * import away. TODO(lead): when the "compile pipeline" lands, replace the types and `defaultCompile` below
- * with re-exports of the real module.
+ * The contract between the controller and the pure rule pipeline (src/model + src/rules): the controller
+ * sees only these shapes, and `compile` is injected (ControllerOptions.compile) with `defaultCompile`, the
+ * real pipeline, as the production value.
  */
+import { compile } from '../rules/compile.js';
+import type { Issue } from '../model/issue.js';
+import type { SourcedResource } from '../model/resource.js';
+import type { RuleGroup } from '../rules/rule-group.js';
+
+export type { ResourceOrigin, SourcedResource } from '../model/resource.js';
+export type { Issue as CompileIssue } from '../model/issue.js';
+export type { Rule, RuleGroup } from '../rules/rule-group.js';
+export { SYSTEM_NAMESPACE } from '../rules/compile.js';
+
 export const resourceKinds = ['ServiceLevelIndicatorTemplate', 'ServiceLevelObjective', 'AlertingPolicy'] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 
-export interface ResourceOrigin {
-  readonly file: string;
-  /** 0-based index of the document in a multi-document YAML file. */
-  readonly document: number;
-  /** 1-based line where the document starts. */
-  readonly line: number;
-}
-
-export interface SourcedResource {
-  readonly apiVersion: string;
-  readonly kind: ResourceKind;
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: string;
-    readonly generation?: number;
-    readonly uid?: string;
-    readonly resourceVersion?: string;
-    readonly labels?: Readonly<Record<string, string>>;
-    readonly annotations?: Readonly<Record<string, string>>;
-  };
-  readonly spec: unknown;
-  readonly origin?: ResourceOrigin;
-}
-
-export interface Rule {
-  readonly record?: string;
-  readonly alert?: string;
-  readonly expr: string;
-  readonly for?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly annotations?: Readonly<Record<string, string>>;
-}
-
-export interface RuleGroup {
-  readonly name: string;
-  readonly interval: string;
-  readonly rules: readonly Rule[];
-}
-
-export interface CompileIssue {
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly path: string;
-  readonly message: string;
-  readonly level: 'error' | 'warning';
-  readonly file?: string;
-  readonly line?: number;
+export function isResourceKind(kind: string): kind is ResourceKind {
+  return (resourceKinds as readonly string[]).includes(kind);
 }
 
 export interface CompiledSlo {
@@ -66,15 +29,10 @@ export interface CompiledSlo {
 
 export interface CompileResult {
   readonly slos: readonly CompiledSlo[];
-  readonly issues: readonly CompileIssue[];
+  readonly issues: readonly Issue[];
 }
 
-/** Pure and deterministic: every resource currently known in, rule groups of the valid SLOs and issues out. */
+/** Pure and deterministic: resources in, rule groups of the valid SLOs and every issue out. */
 export type CompileFn = (resources: readonly SourcedResource[]) => CompileResult;
 
-export class CompilePipelineMissingError extends Error {
-  readonly code = 'VIGIL_COMPILE_MISSING';
-}
-
-/** Placeholder until src/rules lands on main; the CLI refuses to start the controller with it. */
-export const defaultCompile: CompileFn | undefined = undefined;
+export const defaultCompile: CompileFn = compile;

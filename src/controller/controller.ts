@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../observability/logger.js';
 import type { CompileFn, CompileIssue, SourcedResource } from './compile-contract.js';
-import { DependencyIndex, sloRefOf, templateRefOf } from './dependency-index.js';
+import { DependencyIndex, memberSetOf, sloRefOf, templateRefOf } from './dependency-index.js';
 import type { ControllerMetrics } from './metrics.js';
 import { readyCondition, validCondition, conditionTypes, type ConditionInput } from './status.js';
 import type { StatusWriter } from './status-writer.js';
@@ -237,6 +237,8 @@ export class Controller {
       status.forget(ref);
       return;
     }
+    const set = memberSetOf(policy);
+    if (set) return this.reconcileSetMember(ref, policy, set);
     const sloRef = sloRefOf(policy);
     const slo = this.get(sloRef);
     const template = slo ? this.get(templateRefOf(slo)) : undefined;
@@ -251,6 +253,27 @@ export class Controller {
         : state?.applied
           ? { type: conditionTypes.rulesApplied, status: 'True', reason: 'RulesApplied', message: `The alerts of this policy are in ${this.options.sink.describe(sloRef)}.` }
           : { type: conditionTypes.rulesApplied, status: 'False', reason: 'SloNotReady', message: `ServiceLevelObjective ${sloName} has no current rules (${state?.reason ?? 'not reconciled yet'}); see its status.` };
+    const ready = readyCondition([valid, rulesApplied], 'The policy is valid and its alerts are in place.');
+    if (await status.write({ ref, generation: policy.metadata.generation }, [valid, rulesApplied, ready])) metrics.statusWrites.inc();
+  }
+
+  private async reconcileSetMember(ref: ResourceRef, policy: SourcedResource, set: string): Promise<void> {
+    const { source, status, compile, metrics } = this.options;
+    const result = compile([policy]);
+    const valid = validCondition(this.issuesFor(ref, result.issues), source.problems(ref));
+    const users = this.index.setUsersOf(refKey(ref)).filter((u) => this.get(u));
+    const missing = users.filter((u) => !this.sloStates.get(u)?.applied);
+    const rulesApplied: ConditionInput =
+      users.length === 0
+        ? { type: conditionTypes.rulesApplied, status: 'True', reason: 'NotInUse', message: `No ServiceLevelObjective opts into policy set "${set}" yet (spec.alertingPolicySet).` }
+        : missing.length === 0
+          ? { type: conditionTypes.rulesApplied, status: 'True', reason: 'RulesApplied', message: `The alerts of this policy are in place for all ${users.length} SLOs using policy set "${set}".` }
+          : {
+              type: conditionTypes.rulesApplied,
+              status: 'False',
+              reason: 'SlosNotApplied',
+              message: `${missing.length} of ${users.length} SLOs using policy set "${set}" have no current rules (see their status): ${missing.slice(0, 5).map((k) => k.split('/').slice(1).join('/')).join(', ')}${missing.length > 5 ? ', …' : ''}.`,
+            };
     const ready = readyCondition([valid, rulesApplied], 'The policy is valid and its alerts are in place.');
     if (await status.write({ ref, generation: policy.metadata.generation }, [valid, rulesApplied, ready])) metrics.statusWrites.inc();
   }

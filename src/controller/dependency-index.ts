@@ -1,10 +1,12 @@
 /**
  * Who depends on whom, from the specs alone (the referenced resource need not exist yet): an SLO depends
- * on its template (spec.sli.templateRef) and on every AlertingPolicy whose spec.sloRef names it. A change
+ * on its template (spec.sli.templateRef), on every AlertingPolicy whose spec.sloRef names it, and on the
+ * members of the policy set it opts into (spec.alertingPolicySet: policies with that spec.policySet in the
+ * SLO's namespace or in vigil-system). A change
  * to a template fans out to every SLO using it; a change to a policy reaches its SLO (the old one too, when
  * the policy is re-pointed); a dependency that appears later reaches the SLOs that were waiting for it.
  */
-import type { SourcedResource } from './compile-contract.js';
+import { SYSTEM_NAMESPACE, type SourcedResource } from './compile-contract.js';
 import { refKey, type ResourceRef } from '../source/source.js';
 
 export class DependencyIndex {
@@ -12,6 +14,12 @@ export class DependencyIndex {
   private readonly templateUsers = new Map<string, Set<string>>();
   private readonly policySlo = new Map<string, string>();
   private readonly sloPolicies = new Map<string, Set<string>>();
+  /** SLO key → policy set name, and back. */
+  private readonly sloSet = new Map<string, string>();
+  private readonly setUsers = new Map<string, Set<string>>();
+  /** Policy key → "namespace/set", and back. */
+  private readonly policySet = new Map<string, string>();
+  private readonly setMembers = new Map<string, Set<string>>();
 
   /** Records `resource` (or its deletion, when undefined) and returns every key to reconcile. */
   update(ref: ResourceRef, resource: SourcedResource | undefined): string[] {
@@ -22,7 +30,11 @@ export class DependencyIndex {
         const template = resource ? templateRefOf(resource) : undefined;
         this.relink(this.sloTemplate, this.templateUsers, key, template ? refKey(template) : undefined);
         if (template) affected.add(refKey(template)); // its status counts its users
-        for (const p of this.sloPolicies.get(key) ?? []) affected.add(p);
+        const set = resource ? policySetOf(resource) : undefined;
+        const oldSet = this.sloSet.get(key);
+        this.relink(this.sloSet, this.setUsers, key, set);
+        for (const p of this.policiesOf(key)) affected.add(p);
+        if (oldSet && oldSet !== set) for (const p of this.setMembersFor(ref.namespace, oldSet)) affected.add(p);
         break;
       }
       case 'ServiceLevelIndicatorTemplate':
@@ -31,9 +43,13 @@ export class DependencyIndex {
       case 'AlertingPolicy': {
         const previous = this.policySlo.get(key);
         if (previous) affected.add(previous);
+        for (const slo of this.setUsersOf(key)) affected.add(slo);
         const slo = resource ? sloRefOf(resource) : undefined;
         this.relink(this.policySlo, this.sloPolicies, key, slo ? refKey(slo) : undefined);
         if (slo) affected.add(refKey(slo));
+        const set = resource ? memberSetOf(resource) : undefined;
+        this.relink(this.policySet, this.setMembers, key, set ? `${ref.namespace}/${set}` : undefined);
+        for (const s of this.setUsersOf(key)) affected.add(s);
         break;
       }
     }
@@ -44,8 +60,25 @@ export class DependencyIndex {
     return this.sloTemplate.get(sloKey);
   }
 
+  /** Policies aimed at the SLO by sloRef, plus the members of its policy set (own namespace and vigil-system). */
   policiesOf(sloKey: string): readonly string[] {
-    return [...(this.sloPolicies.get(sloKey) ?? [])];
+    const direct = [...(this.sloPolicies.get(sloKey) ?? [])];
+    const set = this.sloSet.get(sloKey);
+    if (!set) return direct;
+    const namespace = sloKey.split('/')[1]!;
+    return [...new Set([...direct, ...this.setMembersFor(namespace, set)])];
+  }
+
+  private setMembersFor(namespace: string, set: string): string[] {
+    return [...(this.setMembers.get(`${namespace}/${set}`) ?? []), ...(namespace === SYSTEM_NAMESPACE ? [] : (this.setMembers.get(`${SYSTEM_NAMESPACE}/${set}`) ?? []))];
+  }
+
+  /** SLOs that use the set this policy belongs to (same namespace, or any namespace for vigil-system). */
+  setUsersOf(policyKey: string): readonly string[] {
+    const member = this.policySet.get(policyKey);
+    if (!member) return [];
+    const [namespace, set] = member.split('/') as [string, string];
+    return [...(this.setUsers.get(set) ?? [])].filter((slo) => namespace === SYSTEM_NAMESPACE || slo.split('/')[1] === namespace);
   }
 
   usersOf(templateKey: string): readonly string[] {
@@ -89,6 +122,16 @@ function refFrom(value: unknown, kind: ResourceRef['kind'], defaultNamespace: st
 export function templateRefOf(slo: SourcedResource): ResourceRef | undefined {
   const spec = slo.spec as { sli?: { templateRef?: unknown } } | undefined;
   return refFrom(spec?.sli?.templateRef, 'ServiceLevelIndicatorTemplate', slo.metadata.namespace);
+}
+
+export function policySetOf(slo: SourcedResource): string | undefined {
+  const set = (slo.spec as { alertingPolicySet?: unknown } | undefined)?.alertingPolicySet;
+  return typeof set === 'string' && set ? set : undefined;
+}
+
+export function memberSetOf(policy: SourcedResource): string | undefined {
+  const set = (policy.spec as { policySet?: unknown } | undefined)?.policySet;
+  return typeof set === 'string' && set ? set : undefined;
 }
 
 export function sloRefOf(policy: SourcedResource): ResourceRef | undefined {

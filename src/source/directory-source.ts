@@ -10,10 +10,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { parseResourcesYaml } from '../model/parse-yaml.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
-import { resourceKinds, type CompileIssue, type ResourceKind, type SourcedResource } from '../controller/compile-contract.js';
+import { isResourceKind, type CompileIssue, type ResourceKind, type SourcedResource } from '../controller/compile-contract.js';
 import { refKey, refOf, type ChangeListener, type ResourceRef, type Source } from './source.js';
 
 export interface DirectorySourceOptions {
@@ -25,6 +25,8 @@ export interface DirectorySourceOptions {
   /** Full rescan interval. Default 30 s; 0 disables. */
   readonly rescanMs?: number;
   readonly defaultNamespace?: string;
+  /** Files or directories of built-in resources (templates, policy sets); the user's resources win. */
+  readonly builtinPaths?: readonly string[];
 }
 
 /** API groups whose manifests are read: Vigil's, and Calisti's for users moving over. */
@@ -38,63 +40,28 @@ interface FileProblem {
 interface FileState {
   readonly mtimeMs: number;
   readonly size: number;
+  readonly builtin: boolean;
   /** Last good parse (kept when the file breaks). */
   readonly resources: readonly SourcedResource[];
   readonly problem?: FileProblem;
-  /** Documents that were skipped (e.g. no metadata.name), as warnings. */
-  readonly skipped: readonly FileProblem[];
 }
 
 export interface ParsedFile {
   readonly resources: SourcedResource[];
+  /** Set when the file does not parse: its last good resources stay in use. */
   readonly problem?: FileProblem;
+  /** Documents skipped for other reasons (no name, not an object…), as warnings. */
   readonly skipped: FileProblem[];
 }
 
-/** Parses one multi-document YAML file into resources with their origin (pure). */
+/** Parses one multi-document YAML file into Vigil resources with their origin (pure). */
 export function parseResourceFile(file: string, text: string, defaultNamespace = 'default'): ParsedFile {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true });
-  const resources: SourcedResource[] = [];
-  const skipped: FileProblem[] = [];
-  const all = Array.isArray(docs) ? docs : [docs];
-  for (const [index, doc] of all.entries()) {
-    const error = doc.errors[0];
-    if (error) {
-      const line = error.linePos?.[0]?.line;
-      return { resources: [], skipped, problem: { message: error.message.split('\n')[0]!, ...(line !== undefined ? { line } : {}) } };
-    }
-    const line = lineCounter.linePos(doc.range[0]).line;
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      return { resources: [], skipped, problem: { message: `document ${index + 1} is not a mapping`, line } };
-    }
-    const o = value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; labels?: unknown; annotations?: unknown }; spec?: unknown };
-    const group = typeof o.apiVersion === 'string' ? o.apiVersion.split('/')[0] : undefined;
-    if (!group || !acceptedGroups.includes(group) || !resourceKinds.includes(o.kind as ResourceKind)) continue;
-    if (typeof o.metadata?.name !== 'string' || o.metadata.name === '') {
-      skipped.push({ message: `${String(o.kind)} in document ${index + 1} has no metadata.name and is ignored`, line });
-      continue;
-    }
-    resources.push({
-      apiVersion: o.apiVersion as string,
-      kind: o.kind as ResourceKind,
-      metadata: {
-        name: o.metadata.name,
-        namespace: typeof o.metadata.namespace === 'string' && o.metadata.namespace ? o.metadata.namespace : defaultNamespace,
-        ...(isStringMap(o.metadata.labels) ? { labels: o.metadata.labels } : {}),
-        ...(isStringMap(o.metadata.annotations) ? { annotations: o.metadata.annotations } : {}),
-      },
-      spec: o.spec,
-      origin: { file, document: index, line },
-    });
-  }
+  const parsed = parseResourcesYaml(text, file, defaultNamespace);
+  const yamlError = parsed.issues.find((i) => i.level === 'error' && i.message.startsWith('YAML'));
+  if (yamlError) return { resources: [], skipped: [], problem: { message: yamlError.message, ...(yamlError.line !== undefined ? { line: yamlError.line } : {}) } };
+  const resources = parsed.resources.filter((r) => acceptedGroups.includes(r.apiVersion.split('/')[0]!) && isResourceKind(r.kind));
+  const skipped = parsed.issues.map((i) => ({ message: i.message, ...(i.line !== undefined ? { line: i.line } : {}) }));
   return { resources, skipped };
-}
-
-function isStringMap(v: unknown): v is Record<string, string> {
-  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
 export class DirectorySource implements Source {
@@ -157,7 +124,10 @@ export class DirectorySource implements Source {
   private async scanOnce(): Promise<void> {
     this.stats.scans++;
     const { root, logger, metrics } = this.options;
-    const paths = await listYamlFiles(root);
+    const userPaths = await listYamlFiles(root);
+    const builtinPaths = (await Promise.all((this.options.builtinPaths ?? []).map((p) => listYamlFiles(p)))).flat();
+    const builtin = new Set(builtinPaths);
+    const paths = [...userPaths, ...builtinPaths];
     const present = new Set(paths);
     let changed = false;
     for (const file of [...this.files.keys()]) {
@@ -183,7 +153,7 @@ export class DirectorySource implements Source {
         continue;
       }
       this.stats.parses++;
-      const rel = relative(root, file) || file;
+      const rel = builtin.has(file) ? `(built-in) ${file}` : relative(root, file) || file;
       const parsed = parseResourceFile(rel, text, this.options.defaultNamespace);
       if (parsed.problem) {
         metrics?.parseErrors.inc();
@@ -191,11 +161,11 @@ export class DirectorySource implements Source {
           { file: rel, line: parsed.problem.line, err: parsed.problem.message, kept: (before?.resources ?? []).map((r) => refKey(refOf(r))) },
           'resource file does not parse; keeping the last good version of its resources',
         );
-        this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, resources: before?.resources ?? [], problem: parsed.problem, skipped: before?.skipped ?? [] });
+        this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, builtin: builtin.has(file), resources: before?.resources ?? [], problem: parsed.problem });
       } else {
         if (before?.problem) logger.info({ file: rel }, 'resource file parses again');
         for (const s of parsed.skipped) logger.warn({ file: rel, line: s.line }, s.message);
-        this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, resources: parsed.resources, skipped: parsed.skipped });
+        this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, builtin: builtin.has(file), resources: parsed.resources });
       }
       changed = true;
     }
@@ -207,10 +177,13 @@ export class DirectorySource implements Source {
     const next = new Map<string, { resource: SourcedResource; json: string; file: string; problem: string }>();
     const previousDuplicates = new Map(this.duplicates);
     this.duplicates.clear();
-    for (const file of [...this.files.keys()].sort()) {
-      for (const resource of this.files.get(file)!.resources) {
+    const ordered = [...this.files.keys()].sort((a, b) => Number(this.files.get(a)!.builtin) - Number(this.files.get(b)!.builtin) || a.localeCompare(b));
+    for (const file of ordered) {
+      const state = this.files.get(file)!;
+      for (const resource of state.resources) {
         const key = refKey(refOf(resource));
         const existing = next.get(key);
+        if (existing && state.builtin) continue; // the user's version overrides a built-in one
         if (existing) {
           this.duplicates.set(key, [...(this.duplicates.get(key) ?? [existing.resource.origin?.file ?? existing.file]), resource.origin?.file ?? file]);
           continue;
@@ -284,6 +257,11 @@ export class DirectorySource implements Source {
 
 async function listYamlFiles(root: string): Promise<string[]> {
   const out: string[] = [];
+  try {
+    if ((await stat(root)).isFile()) return [root];
+  } catch {
+    return [];
+  }
   const walk = async (dir: string): Promise<void> => {
     let entries;
     try {

@@ -33,5 +33,5 @@ export function parseRefKey(key: string): ResourceRef {
 }
 
 export function refOf(resource: Pick<SourcedResource, 'kind' | 'metadata'>): ResourceRef {
-  return { kind: resource.kind, namespace: resource.metadata.namespace, name: resource.metadata.name };
+  return { kind: resource.kind as ResourceKind, namespace: resource.metadata.namespace, name: resource.metadata.name };
 }

@@ -9,7 +9,9 @@ import { promtoolChecker } from '../../src/sink/promtool-check.js';
 import { RuleFileSink } from '../../src/sink/rule-file-sink.js';
 import { freePort, tempDir, waitFor } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { fakeCompile, policy, slo, template } from './fake-compile.js';
+import { defaultCompile } from '../../src/controller/compile-contract.js';
+import { builtinPaths } from '../../src/cli/load-resources.js';
+import { alertsIn, objectiveIn, policy, slo, template } from './fixtures.js';
 import { quietLogger } from './kube-harness.js';
 
 interface RulesResponse {
@@ -25,7 +27,13 @@ describe('controller in directory mode (real Prometheus)', () => {
   let c: DirectoryController;
 
   const groups = async () => ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as RulesResponse).data.groups;
-  const group = async (sloName: string) => (await groups()).find((g) => g.name === `vigil-slo-team-a-${sloName}`);
+  /** The SLO's rules as Prometheus loaded them (both groups), or undefined when none are loaded. */
+  const group = async (sloName: string) => {
+    const gs = (await groups()).filter((g) => g.name.startsWith(`vigil.team-a.${sloName}.`));
+    if (gs.length === 0) return undefined;
+    const rules = gs.flatMap((g) => g.rules);
+    return { file: gs[0]!.file, names: gs.map((g) => g.name), rules, objective: rules.find((r) => r.name === 'vigil:slo_objective:ratio')?.query, alerts: rules.filter((r) => r.type === 'alerting') };
+  };
 
   beforeAll(async () => {
     resources = await tempDir('resources');
@@ -34,9 +42,9 @@ describe('controller in directory mode (real Prometheus)', () => {
     await mkdir(join(resources.path, 'templates'));
     await writeFile(join(resources.path, 'templates', 'availability.yaml'), yamlDocs(template('availability')));
     c = createDirectoryController({
-      compile: fakeCompile,
+      compile: defaultCompile,
       logger: quietLogger,
-      source: { root: resources.path, debounceMs: 50, rescanMs: 2_000 },
+      source: { root: resources.path, debounceMs: 50, rescanMs: 2_000, builtinPaths },
       sink: { dir: rules.path, prometheusUrl: prometheus.url, reloadDebounceMs: 50, checkRules: promtoolChecker() },
       resyncMs: 0,
     });
@@ -53,18 +61,19 @@ describe('controller in directory mode (real Prometheus)', () => {
     const file = join(resources.path, 'checkout.yaml');
     const t0 = Date.now();
     await writeFile(file, yamlDocs(slo('checkout'), policy('checkout-page', 'checkout')));
-    const g = await waitFor('rules loaded', async () => { const x = await group('checkout'); return x?.rules.length === 3 && x; }, { timeoutMs: 5_000, intervalMs: 50 });
+    const g = await waitFor('rules loaded', async () => { const x = await group('checkout'); return x?.alerts.length === 1 && x; }, { timeoutMs: 5_000, intervalMs: 50 });
     const appeared = Date.now() - t0;
     expect(appeared).toBeLessThan(5_000);
-    expect(g.rules.map((r) => r.name)).toEqual(['vigil:sli_total:rate5m', 'vigil:slo_objective:ratio', 'VigilErrorBudgetBurn']);
+    expect([...g.names].sort()).toEqual(['vigil.team-a.checkout.long', 'vigil.team-a.checkout.short']);
+    expect(g.objective).toBe('vector(0.999)');
     expect(g.file).toBe(join(rules.path, 'team-a_checkout.yaml'));
     expect(c.metrics.registry.getSingleMetric('vigil_rule_reload_last_success_timestamp_seconds')).toBeDefined();
     expect((await c.metrics.reloadLastSuccess.get()).values[0]!.value).toBeGreaterThan(t0 / 1000 - 1);
 
-    await writeFile(file, yamlDocs(slo('checkout', { goal: '99.5' }), policy('checkout-page', 'checkout', { threshold: 6 })));
+    await writeFile(file, yamlDocs(slo('checkout', { goal: '99.5' }), policy('checkout-page', 'checkout', { threshold: '6' })));
     await waitFor('edit applied', async () => {
-      const rs = (await group('checkout'))?.rules;
-      return rs?.[1]?.query === 'vector(0.995)' && rs[2]?.query.endsWith('> 6');
+      const x = await group('checkout');
+      return x?.objective === 'vector(0.995)' && x.alerts[0]?.query.includes('/ 0.005 > 6');
     }, { timeoutMs: 5_000, intervalMs: 50 });
 
     await rm(file);
@@ -93,14 +102,17 @@ describe('controller in directory mode (real Prometheus)', () => {
     expect(existsSync(join(rules.path, 'team-a_payments.yaml'))).toBe(true);
 
     await writeFile(file, yamlDocs(slo('payments', { goal: '99' })));
-    await waitFor('recovered', async () => (await group('payments'))?.rules[1]?.query === 'vector(0.99)' && (await group('refunds')) === undefined, { timeoutMs: 5_000, intervalMs: 50 });
+    await waitFor('recovered', async () => (await group('payments'))?.objective === 'vector(0.99)' && (await group('refunds')) === undefined, { timeoutMs: 5_000, intervalMs: 50 });
     expect(c.status.get(ref)!.conditions.find((x) => x.type === 'Ready')!.status).toBe('True');
     expect((await c.metrics.brokenFiles.get()).values[0]!.value).toBe(0);
   });
 
   it('an invalid SLO gets a Valid=False status with file and line, and does not disturb the others', async () => {
-    await writeFile(join(resources.path, 'mixed.yaml'), yamlDocs(slo('fine'), slo('wrong', { goal: 'lots' })));
-    await waitFor('fine loaded', async () => group('fine'), { timeoutMs: 5_000, intervalMs: 50 });
+    // 'fine' uses the built-in template from sli-templates/ (vigil-system) and the built-in workbook policy set.
+    const fine = { ...slo('fine', { policySet: 'workbook' }), spec: { ...slo('fine', { policySet: 'workbook' }).spec, sli: { templateRef: { name: 'http-requests-success-rate', namespace: 'vigil-system' } } } };
+    await writeFile(join(resources.path, 'mixed.yaml'), yamlDocs(fine, slo('wrong', { goal: 'lots' })));
+    const loaded = await waitFor('fine loaded', async () => group('fine'), { timeoutMs: 5_000, intervalMs: 50 });
+    expect(loaded.alerts.length).toBeGreaterThanOrEqual(3); // the workbook set: page, page, ticket
     const status = await waitFor('wrong reported', async () => c.status.get({ kind: 'ServiceLevelObjective', namespace: 'team-a', name: 'wrong' }), { timeoutMs: 5_000, intervalMs: 50 });
     expect(status.conditions.find((x) => x.type === 'Valid')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(status.conditions.find((x) => x.type === 'Valid')!.message).toContain('mixed.yaml:');

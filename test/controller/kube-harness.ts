@@ -2,11 +2,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { createKubernetesController, type KubernetesController, type KubernetesControllerOptions } from '../../src/controller/assemble.js';
-import type { CompileFn } from '../../src/controller/compile-contract.js';
+import { defaultCompile, type CompileFn } from '../../src/controller/compile-contract.js';
 import { gvr } from '../../src/controller/kube-client.js';
 import { prometheusRuleName } from '../../src/sink/prometheus-rule-sink.js';
 import type { FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
-import { fakeCompile } from './fake-compile.js';
 
 export const quietLogger = pino({ level: process.env.VIGIL_TEST_LOG ?? 'silent' });
 
@@ -18,7 +17,7 @@ export async function startKubeController(
   kubeConfig.loadFromString(server.kubeconfigYaml());
   const c = await createKubernetesController({
     kubeConfig,
-    compile: fakeCompile,
+    compile: defaultCompile,
     logger: quietLogger,
     ruleLabels: { prometheus: 'k8s' },
     queue: { concurrency: 4, retryBackoff: { baseMs: 50, maxMs: 1_000 }, retryQps: 100, retryBurst: 100 },
@@ -45,7 +44,7 @@ export function del(server: FakeKubeApiServer, kind: keyof typeof gvr, name: str
 
 export function ruleOf(server: FakeKubeApiServer, slo: string, namespace = 'team-a') {
   return server.getObject(v.PrometheusRule.group, v.PrometheusRule.plural, namespace, prometheusRuleName(slo)) as
-    | (Record<string, unknown> & { metadata: Record<string, any>; spec: { groups: Array<{ rules: Array<Record<string, any>> }> } }) // eslint-disable-line @typescript-eslint/no-explicit-any
+    | (Record<string, unknown> & { metadata: Record<string, any>; spec: { groups: Array<{ name: string; rules: Array<{ record?: string; alert?: string; expr: string; labels?: Record<string, string> }> }> } }) // eslint-disable-line @typescript-eslint/no-explicit-any
     | undefined;
 }
 

@@ -4,7 +4,7 @@ import type { KubernetesController } from '../../src/controller/assemble.js';
 import { annotations } from '../../src/sink/prometheus-rule-sink.js';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
 import { waitFor } from '../support/processes.js';
-import { policy, slo, template } from './fake-compile.js';
+import { alertsIn, objectiveIn, policy, rulesIn, slo, template } from './fixtures.js';
 import { del, isReady, put, ruleOf, startKubeController, statusOf } from './kube-harness.js';
 
 const fast = { timeoutMs: 10_000, intervalMs: 20 };
@@ -34,13 +34,14 @@ describe('controller in Kubernetes mode', () => {
     ]);
     expect(rule.metadata.labels).toMatchObject({ prometheus: 'k8s', 'app.kubernetes.io/managed-by': 'vigil' });
     expect(rule.metadata.annotations[annotations.hash]).toMatch(/^[0-9a-f]{32}$/);
-    expect(rule.spec.groups[0]!.rules.map((r) => r.alert ?? r.record)).toEqual(['vigil:sli_total:rate5m', 'vigil:slo_objective:ratio', 'VigilErrorBudgetBurn']);
+    expect(rule.spec.groups.map((g: { name: string }) => g.name)).toEqual(['vigil.team-a.checkout.short', 'vigil.team-a.checkout.long']);
+    expect(alertsIn(rule.spec.groups)).toEqual([expect.objectContaining({ alert: 'VigilErrorBudgetBurn', labels: expect.objectContaining({ policy: 'checkout-page', severity: 'page' }) })]);
     const writes = server.log.filter((r) => r.path.includes('/prometheusrules/'));
     expect(writes.every((r) => r.method === 'PATCH' && r.contentType === 'application/apply-patch+yaml')).toBe(true);
     const s = statusOf(server, 'ServiceLevelObjective', 'checkout');
     expect(s.condition('Valid')).toMatchObject({ status: 'True', reason: 'Valid', observedGeneration: 1 });
     expect(s.condition('RulesApplied')).toMatchObject({ status: 'True', reason: 'RulesApplied' });
-    expect(s.condition('RulesApplied')!.message).toContain('PrometheusRule team-a/vigil-slo-checkout holds 3 rules');
+    expect(s.condition('RulesApplied')!.message).toBe(`PrometheusRule team-a/vigil-slo-checkout holds ${rulesIn(rule.spec.groups).length} rules in 2 groups for generation 1.`);
     await waitFor('template and policy ready', async () => isReady(server, 'ServiceLevelIndicatorTemplate', 'availability') && isReady(server, 'AlertingPolicy', 'checkout-page'), fast);
 
     // Level-triggered and idempotent: a full resync writes nothing.
@@ -61,7 +62,7 @@ describe('controller in Kubernetes mode', () => {
     const firstHash = ruleOf(server, 'search')!.metadata.annotations[annotations.hash];
     put(server, 'ServiceLevelObjective', slo('search', { goal: '99.5' }));
     await waitFor('updated', async () => ruleOf(server, 'search')!.metadata.annotations[annotations.hash] !== firstHash, fast);
-    expect(ruleOf(server, 'search')!.spec.groups[0]!.rules[1]!.expr).toBe('vector(0.995)');
+    expect(objectiveIn(ruleOf(server, 'search')!.spec.groups)).toBe('vector(0.995)');
     await waitFor('observed generation 2', async () => statusOf(server, 'ServiceLevelObjective', 'search').observedGeneration === 2, fast);
     expect(ruleOf(server, 'search')!.metadata.annotations[annotations.generation]).toBe('2');
 
@@ -75,7 +76,7 @@ describe('controller in Kubernetes mode', () => {
     await waitFor('ready', async () => isReady(server, 'ServiceLevelObjective', 'drift'), fast);
     const good = ruleOf(server, 'drift')!;
     server.upsert('monitoring.coreos.com', 'v1', 'prometheusrules', { ...good, metadata: { ...good.metadata, annotations: { ...good.metadata.annotations, [annotations.hash]: 'tampered' } }, spec: { groups: [] } });
-    await waitFor('repaired', async () => ruleOf(server, 'drift')!.spec.groups.length === 1, fast);
+    await waitFor('repaired', async () => ruleOf(server, 'drift')!.spec.groups.length === 2, fast);
     del(server, 'PrometheusRule', good.metadata.name as string);
     await waitFor('recreated', async () => ruleOf(server, 'drift') !== undefined, fast);
   });
@@ -87,21 +88,29 @@ describe('controller in Kubernetes mode', () => {
     await waitFor('three ready', async () => ['a', 'b', 'c'].every((n) => isReady(server, 'ServiceLevelObjective', n)), fast);
     const waiting = statusOf(server, 'ServiceLevelObjective', 'waiting');
     expect(waiting.condition('Valid')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
-    expect(waiting.condition('Valid')!.message).toContain('spec.sli.templateRef: ServiceLevelIndicatorTemplate team-a/latency not found');
+    expect(waiting.condition('Valid')!.message).toBe('Fix these and re-apply: spec.sli.templateRef: ServiceLevelIndicatorTemplate team-a/latency not found (or invalid: see its own errors)');
     expect(waiting.condition('Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(ruleOf(server, 'waiting')).toBeUndefined();
 
-    put(server, 'ServiceLevelIndicatorTemplate', template('availability', 'team-a', 'sum(up)'));
-    await waitFor('all three rewritten', async () => ['a', 'b', 'c'].every((n) => ruleOf(server, n)!.spec.groups[0]!.rules[0]!.expr === 'sum(up)'), fast);
+    put(server, 'ServiceLevelIndicatorTemplate', template('availability', 'team-a', 'grpc_requests_total'));
+    await waitFor('all three rewritten', async () => ['a', 'b', 'c'].every((n) => rulesIn(ruleOf(server, n)!.spec.groups)[0]!.expr.includes('grpc_requests_total')), fast);
 
     put(server, 'ServiceLevelIndicatorTemplate', template('latency'));
     await waitFor('late template', async () => isReady(server, 'ServiceLevelObjective', 'waiting'), fast);
     put(server, 'AlertingPolicy', policy('late-policy', 'a'));
-    await waitFor('late policy alert', async () => ruleOf(server, 'a')!.spec.groups[0]!.rules.some((r) => r.alert === 'VigilErrorBudgetBurn'), fast);
+    expect(alertsIn(ruleOf(server, 'a')!.spec.groups)).toEqual([]);
+    await waitFor('late policy alert', async () => alertsIn(ruleOf(server, 'a')!.spec.groups).length === 1, fast);
     await waitFor('policy ready', async () => isReady(server, 'AlertingPolicy', 'late-policy'), fast);
     // Re-pointing the policy moves its alert from a to b.
     put(server, 'AlertingPolicy', policy('late-policy', 'b'));
-    await waitFor('moved', async () => ruleOf(server, 'b')!.spec.groups[0]!.rules.length === 3 && ruleOf(server, 'a')!.spec.groups[0]!.rules.length === 2, fast);
+    await waitFor('moved', async () => alertsIn(ruleOf(server, 'b')!.spec.groups).length === 1 && alertsIn(ruleOf(server, 'a')!.spec.groups).length === 0, fast);
+    // A policy set in vigil-system reaches every SLO that opts into it, across namespaces.
+    put(server, 'AlertingPolicy', policy('ticket', { set: 'standard' }, { namespace: 'vigil-system', threshold: '1', severity: 'ticket' }));
+    put(server, 'ServiceLevelObjective', slo('c', { policySet: 'standard' }));
+    await waitFor('set member applied', async () => alertsIn(ruleOf(server, 'c')!.spec.groups).some((r) => r.labels?.severity === 'ticket'), fast);
+    put(server, 'AlertingPolicy', policy('ticket', { set: 'standard' }, { namespace: 'vigil-system', threshold: '2', severity: 'ticket' }));
+    await waitFor('set member change fans out', async () => alertsIn(ruleOf(server, 'c')!.spec.groups).some((r) => r.labels?.burn_rate === '2'), fast);
+    await waitFor('set member status', async () => isReady(server, 'AlertingPolicy', 'ticket', 'vigil-system'), fast);
   });
 
   it('an invalid resource gets a condition saying why, keeps its last good rules, and leaves other SLOs alone', async () => {
@@ -114,11 +123,11 @@ describe('controller in Kubernetes mode', () => {
     await waitFor('flaky invalid', async () => statusOf(server, 'ServiceLevelObjective', 'flaky').condition('Valid')?.status === 'False', fast);
     const s = statusOf(server, 'ServiceLevelObjective', 'flaky');
     expect(s.observedGeneration).toBe(2);
-    expect(s.condition('Valid')!.message).toBe('Fix these and re-apply: spec.slo.goal: must be a percentage between 0 and 100 exclusive, like "99.9" (got "250")');
+    expect(s.condition('Valid')!.message).toBe('Fix these and re-apply: spec.slo.goal: slo.goal must be a percentage strictly between 0 and 100, e.g. "99.9"');
     expect(s.condition('RulesApplied')).toMatchObject({ status: 'False', reason: 'KeptLastGoodRules' });
     expect(s.condition('RulesApplied')!.message).toContain('(generation 1)');
-    expect(ruleOf(server, 'flaky')!.spec.groups[0]!.rules[1]!.expr).toBe('vector(0.999)');
-    await waitFor('good updated', async () => isReady(server, 'ServiceLevelObjective', 'good') && ruleOf(server, 'good')!.spec.groups[0]!.rules[1]!.expr === 'vector(0.99)', fast);
+    expect(objectiveIn(ruleOf(server, 'flaky')!.spec.groups)).toBe('vector(0.999)');
+    await waitFor('good updated', async () => isReady(server, 'ServiceLevelObjective', 'good') && objectiveIn(ruleOf(server, 'good')!.spec.groups) === 'vector(0.99)', fast);
     await waitFor('template reports the SLO', async () => statusOf(server, 'ServiceLevelIndicatorTemplate', 'availability').condition('RulesApplied')?.reason === 'SlosNotApplied', fast);
   });
 
@@ -145,7 +154,7 @@ describe('controller in Kubernetes mode', () => {
     del(server, 'ServiceLevelObjective', 'goes');
     put(server, 'ServiceLevelObjective', slo('stays', { goal: '98' }));
     server.compact();
-    await waitFor('all changes seen', async () => isReady(server, 'ServiceLevelObjective', 'new-one') && ruleOf(server, 'goes') === undefined && ruleOf(server, 'stays')?.spec.groups[0]!.rules[1]!.expr === 'vector(0.98)', fast);
+    await waitFor('all changes seen', async () => isReady(server, 'ServiceLevelObjective', 'new-one') && ruleOf(server, 'goes') === undefined && objectiveIn(ruleOf(server, 'stays')?.spec.groups) === 'vector(0.98)', fast);
     expect((server.counts.byVerb.list ?? 0) - listsBefore).toBeGreaterThanOrEqual(1);
   });
 
@@ -164,7 +173,7 @@ describe('controller in Kubernetes mode', () => {
     const restarts = Object.values(c.source.informerStats()).reduce((n, s) => n + s.restarts, 0);
     expect(restarts).toBeGreaterThanOrEqual(3);
     await server.start();
-    await waitFor('caught up', async () => isReady(server, 'ServiceLevelObjective', 'during') && ruleOf(server, 'before')?.spec.groups[0]!.rules[1]!.expr === 'vector(0.97)', { timeoutMs: 15_000, intervalMs: 50 });
+    await waitFor('caught up', async () => isReady(server, 'ServiceLevelObjective', 'during') && objectiveIn(ruleOf(server, 'before')?.spec.groups) === 'vector(0.97)', { timeoutMs: 15_000, intervalMs: 50 });
     expect(Date.now() - down).toBeGreaterThan(4_000);
 
     // A watch that connects but then says nothing (a dead connection) is abandoned and re-established.

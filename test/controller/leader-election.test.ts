@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubernetesController } from '../../src/controller/assemble.js';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
 import { waitFor } from '../support/processes.js';
-import { slo, template } from './fake-compile.js';
+import { slo, template } from './fixtures.js';
 import { isReady, put, ruleOf, startKubeController } from './kube-harness.js';
 
 const lease = { namespace: 'vigil-system', name: 'vigil-controller' };
