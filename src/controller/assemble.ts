@@ -40,6 +40,7 @@ export interface KubernetesControllerOptions {
   readonly watchTimeouts?: WatchTimeouts;
   readonly resyncMs?: number;
   readonly requestTimeoutMs?: number;
+  readonly dependentStatusDelayMs?: number;
 }
 
 export interface KubernetesController {
@@ -87,6 +88,7 @@ export async function createKubernetesController(options: KubernetesControllerOp
     ...(options.queue ? { queue: options.queue } : {}),
     ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     ...(elector ? { elector } : {}),
+    ...(options.dependentStatusDelayMs !== undefined ? { dependentStatusDelayMs: options.dependentStatusDelayMs } : {}),
   });
   let closing: Promise<void> | undefined;
   return {
@@ -115,6 +117,7 @@ export interface DirectoryControllerOptions {
   readonly sink: Omit<RuleFileSinkOptions, 'logger' | 'metrics'>;
   readonly queue?: Partial<WorkQueueOptions>;
   readonly resyncMs?: number;
+  readonly dependentStatusDelayMs?: number;
 }
 
 export interface DirectoryController {
@@ -141,6 +144,7 @@ export function createDirectoryController(options: DirectoryControllerOptions): 
     metrics,
     ...(options.queue ? { queue: options.queue } : {}),
     ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
+    ...(options.dependentStatusDelayMs !== undefined ? { dependentStatusDelayMs: options.dependentStatusDelayMs } : {}),
   });
   return { controller, source, sink, status, metrics, start: () => controller.start(), close: () => controller.close() };
 }

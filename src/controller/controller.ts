@@ -29,6 +29,11 @@ export interface ControllerOptions {
   readonly resyncMs?: number;
   /** With leader election, only the leader reconciles (and so writes); standbys keep warm caches. */
   readonly elector?: LeaderElector;
+  /**
+   * How long to gather SLO changes before refreshing the status of the templates and policies they use
+   * (those statuses count their SLOs; refreshing per SLO would rewrite them thousands of times). Default 1 s.
+   */
+  readonly dependentStatusDelayMs?: number;
 }
 
 interface SloState {
@@ -103,7 +108,9 @@ export class Controller {
 
   private changed(ref: ResourceRef): void {
     const resource = this.options.source.get(ref);
-    for (const key of this.index.update(ref, resource)) this.queue.add(key);
+    const { reconcile, refresh } = this.index.update(ref, resource);
+    for (const key of reconcile) this.queue.add(key);
+    for (const key of refresh) this.queue.addAfter(key, this.synced ? (this.options.dependentStatusDelayMs ?? 1_000) : 0);
     this.options.metrics.queueDepth.set(this.queue.depth);
   }
 
@@ -279,9 +286,10 @@ export class Controller {
   }
 
   private dependentsChanged(sloKey: string, slo: SourcedResource): void {
+    const delay = this.options.dependentStatusDelayMs ?? 1_000;
     const template = templateRefOf(slo);
-    if (template) this.queue.add(refKey(template));
-    for (const p of this.index.policiesOf(sloKey)) this.queue.add(p);
+    if (template) this.queue.addAfter(refKey(template), delay);
+    for (const p of this.index.policiesOf(sloKey)) this.queue.addAfter(p, delay);
   }
 
   private forgetSlo(key: string): void {
@@ -290,9 +298,10 @@ export class Controller {
     if (before && !before.ready) this.notReady--;
     this.updateNotReady();
     if (before) {
+      const delay = this.options.dependentStatusDelayMs ?? 1_000;
       const template = this.index.templateOf(key);
-      if (template) this.queue.add(template);
-      for (const p of this.index.policiesOf(key)) this.queue.add(p);
+      if (template) this.queue.addAfter(template, delay);
+      for (const p of this.index.policiesOf(key)) this.queue.addAfter(p, delay);
     }
   }
 

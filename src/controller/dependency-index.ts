@@ -21,20 +21,24 @@ export class DependencyIndex {
   private readonly policySet = new Map<string, string>();
   private readonly setMembers = new Map<string, Set<string>>();
 
-  /** Records `resource` (or its deletion, when undefined) and returns every key to reconcile. */
-  update(ref: ResourceRef, resource: SourcedResource | undefined): string[] {
+  /**
+   * Records `resource` (or its deletion, when undefined). Returns the keys to reconcile now, and the keys
+   * whose status merely counts this resource (templates and policies an SLO uses), to refresh lazily.
+   */
+  update(ref: ResourceRef, resource: SourcedResource | undefined): { reconcile: string[]; refresh: string[] } {
     const key = refKey(ref);
     const affected = new Set<string>([key]);
+    const refresh = new Set<string>();
     switch (ref.kind) {
       case 'ServiceLevelObjective': {
         const template = resource ? templateRefOf(resource) : undefined;
         this.relink(this.sloTemplate, this.templateUsers, key, template ? refKey(template) : undefined);
-        if (template) affected.add(refKey(template)); // its status counts its users
+        if (template) refresh.add(refKey(template)); // its status counts its users
         const set = resource ? policySetOf(resource) : undefined;
         const oldSet = this.sloSet.get(key);
         this.relink(this.sloSet, this.setUsers, key, set);
-        for (const p of this.policiesOf(key)) affected.add(p);
-        if (oldSet && oldSet !== set) for (const p of this.setMembersFor(ref.namespace, oldSet)) affected.add(p);
+        for (const p of this.policiesOf(key)) refresh.add(p);
+        if (oldSet && oldSet !== set) for (const p of this.setMembersFor(ref.namespace, oldSet)) refresh.add(p);
         break;
       }
       case 'ServiceLevelIndicatorTemplate':
@@ -53,7 +57,7 @@ export class DependencyIndex {
         break;
       }
     }
-    return [...affected];
+    return { reconcile: [...affected], refresh: [...refresh] };
   }
 
   templateOf(sloKey: string): string | undefined {

@@ -82,6 +82,17 @@ export class WorkQueue {
     });
   }
 
+  /** Adds the key after a delay, unless it is already queued or waiting (coalesces bursts of notifications). */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown || this.queued.has(key) || this.waiting.has(key) || this.dirty.has(key)) return;
+    const timer = setTimeout(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref?.();
+    this.waiting.set(key, timer);
+  }
+
   /** Re-adds the key after its backoff (and a retry token). */
   addRateLimited(key: string): void {
     if (this.shuttingDown || this.waiting.has(key)) return;

@@ -25,6 +25,7 @@ export async function startKubeController(
     watchTimeouts: { timeoutSeconds: 30, responseTimeoutMs: 2_000, idleTimeoutMs: 0, minWatchIntervalMs: 50 },
     resyncMs: 0,
     requestTimeoutMs: 2_000,
+    dependentStatusDelayMs: 100,
     ...overrides,
   });
   await c.start();
