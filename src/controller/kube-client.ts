@@ -53,13 +53,13 @@ export async function createKubeClients(kubeConfig: KubeConfig, { requestTimeout
   await kubeConfig.applyToHTTPSOptions(tls);
   const agentOptions = {
     keepAlive: true,
-    maxSockets: 16,
+    maxSockets: 32,
     ca: tls.ca as string | Buffer | undefined,
     cert: tls.cert as string | Buffer | undefined,
     key: tls.key as string | Buffer | undefined,
     ...(kubeConfig.getCurrentCluster()?.skipTLSVerify ? { rejectUnauthorized: false } : {}),
   };
-  const agent = server.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  const agent = server.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent({ keepAlive: true, maxSockets: 32 });
   // The generated types expect the rxjs stub's Observable class; an object of the same shape works.
   const options = {
     middleware: [

@@ -15,7 +15,7 @@ export interface WorkQueueOptions {
 }
 
 export const defaultWorkQueueOptions: WorkQueueOptions = {
-  concurrency: 8,
+  concurrency: 16,
   retryBackoff: { baseMs: 100, maxMs: 60_000, jitter: 0.1 },
   retryQps: 10,
   retryBurst: 100,

@@ -130,6 +130,28 @@ export class PrometheusRuleSink implements RuleSink {
     const r = gvr.PrometheusRule;
     const where = { group: r.group, version: r.version, plural: r.plural, namespace: slo.namespace, name: body.metadata!.name! };
     const fieldManager = this.options.fieldManager ?? 'vigil-controller';
+    // Recorded before the request: the watch event of this very write may arrive before its response.
+    const previous = this.lastApplied.get(key);
+    this.lastApplied.set(key, { hash, generation: slo.generation });
+    try {
+      await this.write(slo, body, where, fieldManager);
+    } catch (error) {
+      if (previous) this.lastApplied.set(key, previous);
+      else this.lastApplied.delete(key);
+      throw error;
+    }
+    this.stats.applies++;
+    return 'written';
+  }
+
+  private async write(
+    slo: SloTarget,
+    body: PrometheusRule,
+    where: { group: string; version: string; plural: string; namespace: string; name: string },
+    fieldManager: string,
+  ): Promise<void> {
+    const { clients } = this.options;
+    const r = gvr.PrometheusRule;
     if ((this.options.mode ?? 'apply') === 'apply') {
       await clients.custom.patchNamespacedCustomObject({ ...where, body, fieldManager, force: true }, clients.apply);
     } else {
@@ -141,9 +163,6 @@ export class PrometheusRuleSink implements RuleSink {
         this.stats.creates++;
       }
     }
-    this.stats.applies++;
-    this.lastApplied.set(key, { hash, generation: slo.generation });
-    return 'written';
   }
 
   async remove(slo: { namespace: string; name: string }): Promise<boolean> {
