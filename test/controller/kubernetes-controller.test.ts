@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubernetesController } from '../../src/controller/assemble.js';
 import { annotations } from '../../src/sink/prometheus-rule-sink.js';
+import { patchSloMeasurements } from '../../src/controller/slo-measurements.js';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
 import { waitFor } from '../support/processes.js';
 import { alertsIn, objectiveIn, policy, rulesIn, slo, template } from './fixtures.js';
@@ -60,11 +61,14 @@ describe('controller in Kubernetes mode', () => {
     c = await startKubeController(server);
     await waitFor('ready', async () => isReady(server, 'ServiceLevelObjective', 'search'), fast);
     const firstHash = ruleOf(server, 'search')!.metadata.annotations[annotations.hash];
+    // The worker's figures (printer columns) and the controller's conditions live side by side in status.
+    await patchSloMeasurements(c.clients, { namespace: 'team-a', name: 'search' }, { currentBurnRate: '0.42', errorBudgetConsumed: '12.5', compliance: '99.95' });
     put(server, 'ServiceLevelObjective', slo('search', { goal: '99.5' }));
     await waitFor('updated', async () => ruleOf(server, 'search')!.metadata.annotations[annotations.hash] !== firstHash, fast);
     expect(objectiveIn(ruleOf(server, 'search')!.spec.groups)).toBe('vector(0.995)');
     await waitFor('observed generation 2', async () => statusOf(server, 'ServiceLevelObjective', 'search').observedGeneration === 2, fast);
     expect(ruleOf(server, 'search')!.metadata.annotations[annotations.generation]).toBe('2');
+    expect(server.getObject('sre.vigil.dev', 'servicelevelobjectives', 'team-a', 'search')!.status).toMatchObject({ currentBurnRate: '0.42', errorBudgetConsumed: '12.5', compliance: '99.95', observedGeneration: 2 });
 
     del(server, 'ServiceLevelObjective', 'search');
     await waitFor('rule deleted', async () => ruleOf(server, 'search') === undefined, fast);

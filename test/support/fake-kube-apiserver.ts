@@ -94,7 +94,7 @@ export class FakeKubeApiServer {
   hangWatches = false;
   readonly counts: RequestCounts = { total: 0, byVerb: {} };
   /** Recent requests (method, path, content type), capped. */
-  readonly log: Array<{ method: string; path: string; contentType: string | undefined; status: number }> = [];
+  readonly log: Array<{ method: string; path: string; query: string; contentType: string | undefined; status: number }> = [];
   private readonly statusPlurals: Set<string>;
 
   constructor(private readonly options: FakeKubeApiServerOptions = {}) {
@@ -328,7 +328,7 @@ export class FakeKubeApiServer {
     this.counts.total++;
     this.counts.byVerb[countedVerb] = (this.counts.byVerb[countedVerb] ?? 0) + 1;
     const contentType = req.headers['content-type'];
-    const logEntry = { method, path: url.pathname, contentType, status: 200 };
+    const logEntry = { method, path: url.pathname, query: url.search.slice(1), contentType, status: 200 };
     if (this.log.length < 50_000) this.log.push(logEntry);
     const originalWriteHead = res.writeHead.bind(res);
     res.writeHead = ((code: number, ...rest: unknown[]) => {
