@@ -24,6 +24,8 @@ export interface DirectorySourceOptions {
   readonly debounceMs?: number;
   /** Full rescan interval. Default 30 s; 0 disables. */
   readonly rescanMs?: number;
+  /** Use fs.watch (default true); without it only the periodic rescan notices changes. */
+  readonly watch?: boolean;
   readonly defaultNamespace?: string;
   /** Files or directories of built-in resources (templates, policy sets); the user's resources win. */
   readonly builtinPaths?: readonly string[];
@@ -83,16 +85,20 @@ export class DirectorySource implements Source {
   async start(onChange: ChangeListener): Promise<void> {
     this.onChange = onChange;
     await this.rescan();
+    if (this.options.watch !== false) this.startWatching();
+    const every = this.options.rescanMs ?? 30_000;
+    if (every > 0) {
+      this.rescanTimer = setInterval(() => void this.rescan(), every);
+      this.rescanTimer.unref?.();
+    }
+  }
+
+  private startWatching(): void {
     try {
       this.watcher = watch(this.options.root, { recursive: true }, () => this.schedule());
       this.watcher.on('error', (error) => this.options.logger.warn({ err: String(error) }, 'directory watch failed; relying on periodic rescans'));
     } catch (error) {
       this.options.logger.warn({ err: String(error) }, 'cannot watch the directory; relying on periodic rescans');
-    }
-    const every = this.options.rescanMs ?? 30_000;
-    if (every > 0) {
-      this.rescanTimer = setInterval(() => void this.rescan(), every);
-      this.rescanTimer.unref?.();
     }
   }
 

@@ -7,6 +7,7 @@ import { ListWatch, type KubeConfig, type KubernetesListObject, type KubernetesO
 import type { Logger } from '../observability/logger.js';
 import { backoffDelay, type BackoffOptions } from '../controller/backoff.js';
 import { RobustWatch, type WatchTimeouts } from './kube-watch.js';
+import { apiErrorMessage, apiStatus } from '../controller/kube-client.js';
 
 export interface SupervisedInformerOptions<T extends KubernetesObject> {
   readonly kubeConfig: KubeConfig;
@@ -78,7 +79,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
   private failed(error: unknown): void {
     if (this.closed || this.restartTimer) return;
     const delay = backoffDelay(this.failures++, this.options.backoff);
-    this.options.logger.warn({ informer: this.options.name, err: errorText(error), retryInMs: delay }, 'informer stopped; restarting');
+    const hint = apiStatus(error) === 404 ? ' (is the CustomResourceDefinition installed?)' : apiStatus(error) === 403 ? ' (check the RBAC in deploy/rbac)' : '';
+    this.options.logger.warn({ informer: this.options.name, err: errorText(error) + hint, retryInMs: delay, synced: this.lists > 0 }, 'informer stopped; restarting');
     this.options.onRestart?.(error);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
@@ -99,6 +101,5 @@ export class SupervisedInformer<T extends KubernetesObject> {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0]!;
-  return String(error);
+  return apiErrorMessage(error);
 }
