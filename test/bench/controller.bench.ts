@@ -150,7 +150,14 @@ async function bench(): Promise<void> {
   let peakRss = rssBefore;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   const t0 = performance.now();
-  const c = await createKubernetesController({ kubeConfig, compile: defaultCompile, logger: pino({ level: 'silent' }), resyncMs: 0 });
+  // Production settings: leader election on (default timings), default queue and informer options.
+  const c = await createKubernetesController({
+    kubeConfig,
+    compile: defaultCompile,
+    logger: pino({ level: 'silent' }),
+    resyncMs: 0,
+    leaderElection: { namespace: 'vigil-system', name: 'vigil-controller', identity: 'bench' },
+  });
   await c.start();
   const synced = performance.now();
   let progress = { rules: 0, ready: 0, total: n };

@@ -74,6 +74,20 @@ describe('controller in Kubernetes mode', () => {
     await waitFor('rule deleted', async () => ruleOf(server, 'search') === undefined, fast);
   });
 
+  it('at startup, deletes PrometheusRules whose SLO was deleted while it was away (no garbage collector)', async () => {
+    put(server, 'ServiceLevelObjective', slo('kept'));
+    put(server, 'ServiceLevelObjective', slo('gone'));
+    c = await startKubeController(server);
+    await waitFor('ready', async () => isReady(server, 'ServiceLevelObjective', 'gone'), fast);
+    await c.close();
+    c = undefined;
+    del(server, 'ServiceLevelObjective', 'gone');
+    expect(ruleOf(server, 'gone')).toBeDefined();
+    c = await startKubeController(server);
+    await waitFor('orphan removed', async () => ruleOf(server, 'gone') === undefined, fast);
+    expect(ruleOf(server, 'kept')).toBeDefined();
+  });
+
   it('re-applies a PrometheusRule edited or deleted behind its back', async () => {
     put(server, 'ServiceLevelObjective', slo('drift'));
     c = await startKubeController(server);
