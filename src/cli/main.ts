@@ -1,10 +1,9 @@
-#!/usr/bin/env node
 /**
  * The `vigil` binary: a thin dispatcher. Each command lives in `commands/<name>.ts` and exports
  * `run(argv, io): Promise<number>` (the exit code), so commands stay small and testable in-process.
  */
-import { readdirSync, realpathSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from './io.js';
 
@@ -33,23 +32,4 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     run(argv: readonly string[], io: CommandIo): Promise<number>;
   };
   return module.run(rest, io);
-}
-
-// Run when executed as a program (also through the npm bin symlink), not when imported by tests.
-const invokedDirectly = process.argv[1] !== undefined && dirname(fileURLToPath(import.meta.url)) === dirname(realpathSync(process.argv[1]));
-if (invokedDirectly) {
-  main(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    env: process.env,
-    cwd: process.cwd(),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`vigil: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -18,6 +18,9 @@ export function parseResourcesYaml(text: string, file: string, defaultNamespace 
   const issues: Issue[] = [];
   const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   const base = { kind: '', namespace: '', name: '', path: '', file } as const;
+  // Field lines are needed only for the rare resource with an issue: re-parse the file then, instead of
+  // keeping every document's syntax tree alive (10,000 SLOs would hold hundreds of MB of nodes).
+  const reparsed = lazyLocator(text);
 
   const list = Array.isArray(documents) ? documents : [documents];
   list.forEach((doc, index) => {
@@ -44,17 +47,6 @@ export function parseResourcesYaml(text: string, file: string, defaultNamespace 
     const kind = typeof object.kind === 'string' ? object.kind : '';
     const name = typeof metadata.name === 'string' ? metadata.name : '';
     const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
-    const lineOf = (path: readonly (string | number)[]): number | undefined => {
-      for (let depth = path.length; depth > 0; depth--) {
-        const node = doc.getIn(path.slice(0, depth), true) as Node | undefined;
-        const line = lineAt(node?.range?.[0]);
-        if (line !== undefined) {
-          // For a mapping value, point at its key's line (the value may start on the next line).
-          return isMap(node) || isSeq(node) ? Math.max(startLine, line - 1) : line;
-        }
-      }
-      return startLine;
-    };
     if (!kind || !name) {
       issues.push({ ...base, kind, level: 'error', document, line: startLine, message: `${!kind ? 'kind' : 'metadata.name'} is required` });
       return;
@@ -70,10 +62,35 @@ export function parseResourcesYaml(text: string, file: string, defaultNamespace 
         generation: typeof metadata.generation === 'number' ? metadata.generation : undefined,
       },
       spec: object.spec,
-      origin: { file, document, line: startLine, lineOf },
+      origin: { file, document, line: startLine, lineOf: (path) => reparsed(index, path) ?? startLine },
     });
   });
   return { resources, issues };
+}
+
+/** Finds the line of a field path in document `index` of `text`, parsing the text on first use. */
+function lazyLocator(text: string): (index: number, path: readonly (string | number)[]) => number | undefined {
+  let parsed: { documents: ReturnType<typeof parseAllDocuments>; lines: LineCounter } | undefined;
+  return (index, path) => {
+    if (!parsed) {
+      const lines = new LineCounter();
+      parsed = { documents: parseAllDocuments(text, { lineCounter: lines }), lines };
+    }
+    const list = Array.isArray(parsed.documents) ? parsed.documents : [parsed.documents];
+    const doc = list[index];
+    if (!doc) return undefined;
+    const startLine = parsed.lines.linePos(doc.contents?.range?.[0] ?? 0).line;
+    for (let depth = path.length; depth > 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth), true) as Node | undefined;
+      const offset = node?.range?.[0];
+      if (offset !== undefined) {
+        const line = parsed.lines.linePos(offset).line;
+        // For a mapping or list value, point at its key's line (the value starts on the next line).
+        return isMap(node) || isSeq(node) ? Math.max(startLine, line - 1) : line;
+      }
+    }
+    return startLine;
+  };
 }
 
 function stringMap(value: unknown): Record<string, string> | undefined {

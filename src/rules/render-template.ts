@@ -55,7 +55,11 @@ function createEnvironment(options: HelperOptions): typeof Handlebars {
     options.probe ? '0' : String(pick(bucketsAround(threshold, buckets)));
   env.registerHelper('floorBucket', numeric((r) => r.floor));
   env.registerHelper('ceilBucket', numeric((r) => r.ceil));
-  env.registerHelper('bucketWeight', numeric((r) => r.weight));
+  // good = floor × floorWeight + ceil × ceilWeight reads each bucket once (floor + (ceil − floor) × w reads floor twice).
+  env.registerHelper('ceilWeight', numeric((r) => r.weight));
+  env.registerHelper('floorWeight', numeric((r) => Number((1 - r.weight).toPrecision(12))));
+  // True when the threshold is a bucket boundary: one bucket then counts the good events exactly.
+  env.registerHelper('onBucket', (threshold: unknown, buckets: unknown) => !options.probe && bucketsAround(threshold, buckets).weight === 0);
   return env;
 }
 
@@ -107,9 +111,17 @@ function context(slo: Slo, params: Record<string, string>, windowMs: number) {
   };
 }
 
-/** Parameters the template places outside string literals (found by rendering markers and parsing). */
+const outsideStringsCache = new Map<string, string[]>();
+
+/**
+ * Parameters the template places outside string literals (found by rendering markers and parsing). Depends
+ * only on the template and the parameter names, so it is computed once per template.
+ */
 function parametersOutsideStrings(source: string, slo: Slo, params: Record<string, string>): string[] {
-  const names = Object.keys(params);
+  const names = Object.keys(params).sort();
+  const key = `${names.join(',')}\u0000${source}`;
+  const cached = outsideStringsCache.get(key);
+  if (cached) return cached;
   const markers = Object.fromEntries(names.map((n, i) => [n, `vigilparammarker${i}x`]));
   const rendered = compile(source, true)(context(slo, markers, 300_000));
   const outside = new Set<string>();
@@ -126,7 +138,9 @@ function parametersOutsideStrings(source: string, slo: Slo, params: Record<strin
       if (!inString.some(([from, to]) => at > from && at < to)) outside.add(name);
     }
   });
-  return [...outside];
+  const result = [...outside];
+  outsideStringsCache.set(key, result);
+  return result;
 }
 
 export function renderSliQuery(

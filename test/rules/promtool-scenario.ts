@@ -55,7 +55,7 @@ export function promtoolTestFile(options: {
           input_series: options.series.map((s) => ({ series: s.series, values: expandingNotation(s.values) })),
           promql_expr_test: options.checks.map((c) => ({
             expr: c.expr,
-            eval_time: `${c.atMinute}m`,
+            eval_time: Number.isInteger(c.atMinute) ? `${c.atMinute}m` : `${Math.round(c.atMinute * 60)}s`,
             exp_samples: [{ labels: '{}', value: c.value }],
           })),
         },

@@ -52,7 +52,7 @@ describe('vigil CLI', () => {
   });
 
   it('runs as a program through its bin entry', async () => {
-    const r = await runCommand(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'generate', '-f', golden('availability-workbook')], { cwd: root });
+    const r = await runCommand(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), 'generate', '-f', golden('availability-workbook')], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('alert: VigilErrorBudgetBurn');
   });

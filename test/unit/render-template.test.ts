@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bucketsAround, fromGoTemplateSyntax } from '../../src/rules/render-template.js';
-import { checkPromql } from '../../src/promql/parse.js';
+import { blankStringContents, checkPromql } from '../../src/promql/parse.js';
 import { quote } from '../../src/promql/escape.js';
 import { compile } from '../../src/rules/compile.js';
 import { baseSlo, baseTemplate, resourcesFrom } from './fixtures.js';
@@ -61,5 +61,29 @@ describe('PromQL escaping and parsing', () => {
     const check = checkPromql('sum(rate(x[5m])) +');
     expect(check.ok).toBe(false);
     if (!check.ok) expect(check.message).toContain('line 1');
+  });
+});
+
+describe('PromQL syntax cache by shape', () => {
+  it.each([
+    ['x{a="b"}', 'x{a=""}'],
+    ['x{a="\\"}"} or y', 'x{a=""} or y'],
+    ["x{a='it\\'s'} # note \"quoted\"\n+ 1", "x{a=''} \n+ 1"],
+    ['x{a=`raw\\`}', 'x{a=``}'],
+  ])('%j has shape %j', (expr, shape) => {
+    expect(blankStringContents(expr)).toBe(shape);
+  });
+
+  it('unterminated literals are left to the parser', () => {
+    expect(blankStringContents('x{a="b}')).toBeUndefined();
+    expect(checkPromql('x{a="b}').ok).toBe(false);
+  });
+
+  it('cached and uncached checks agree', () => {
+    const valid = 'sum(rate(x{a="one"}[5m]))';
+    expect(checkPromql(valid)).toEqual({ ok: true });
+    expect(checkPromql(valid.replace('one', 'two'))).toEqual({ ok: true });
+    expect(checkPromql('sum(rate(x{a="one"}[5m])').ok).toBe(false);
+    expect(checkPromql('sum(rate(x{a="two"}[5m])').ok).toBe(false);
   });
 });

@@ -1,10 +1,10 @@
 /** `vigil generate`: SLO resources in, Prometheus rules out (Git/CI mode, no servers). */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatIssue } from '../../model/issue.js';
 import { compile } from '../../rules/compile.js';
-import { outputFormats, renderOutput, type OutputFormat } from '../../rules/render-output.js';
+import { outputFormats, renderOutputChunks, type OutputFormat } from '../../rules/render-output.js';
 import type { CommandIo } from '../io.js';
 import { loadResources } from '../load-resources.js';
 
@@ -73,9 +73,21 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     io.stderr(`vigil generate: ${issues.filter((i) => i.level === 'error').length} error(s); no rules written (use --keep-going to emit the valid SLOs)\n`);
     return 1;
   }
-  const output = renderOutput(result.slos, values.format as OutputFormat, { labels });
-  if (values.output && values.output !== '-') writeFileSync(resolve(io.cwd, values.output), output);
-  else io.stdout(output);
+  const chunks = renderOutputChunks(result.slos, values.format as OutputFormat, { labels });
+  if (values.output && values.output !== '-') {
+    // Write beside the target and rename, so a reader (or a Prometheus reload) never sees half a file.
+    const target = resolve(io.cwd, values.output);
+    const temporary = `${target}.tmp-${process.pid}`;
+    const fd = openSync(temporary, 'w');
+    try {
+      for (const chunk of chunks) writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, target);
+  } else {
+    for (const chunk of chunks) io.stdout(chunk);
+  }
   io.stderr(`vigil generate: ${result.slos.length} SLO(s), ${result.slos.reduce((n, s) => n + s.groups.reduce((m, g) => m + g.rules.length, 0), 0)} rules\n`);
   return failed ? 1 : 0;
 }

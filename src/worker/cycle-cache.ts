@@ -1,0 +1,96 @@
+/**
+ * Per-cycle memo of Prometheus query results, split by SLO.
+ *
+ * Why: each SLO has its own job scheduler (so BullMQ spreads, retries and shards the work per SLO), but
+ * querying per SLO would cost SLOs × windows queries. Every job of a cycle evaluates its queries at the
+ * same instant (the cycle start), so the first job that needs `vigil:slo_error_ratio:rate1h` at that
+ * instant queries it for all SLOs, and every other job in this process awaits the same promise and
+ * picks its own row. Prometheus load per cycle is therefore (distinct queries) × (worker replicas),
+ * independent of the number of SLOs. In-process rather than shared in Redis: a result for 10,000 SLOs
+ * is ~1 MB, which each job would otherwise re-read from Redis, and replicas are few.
+ *
+ * A failed query is remembered briefly (`failureTtlMs`) so that thousands of jobs do not each hit a
+ * Prometheus that is down; they fail, and BullMQ retries them with backoff.
+ */
+import type { AlertSample } from '../budget/budget.js';
+import { labels } from '../budget/series-names.js';
+import type { MetricsReader, VectorSample } from '../sources/prometheus-reader.js';
+
+interface Entry {
+  readonly cycle: number;
+  readonly promise: Promise<Map<string, VectorSample[]>>;
+}
+
+export interface CycleCacheOptions {
+  readonly failureTtlMs?: number;
+  readonly cycleMs: number;
+  /** Wall clock: results are shared within one cycle (`floor(now / cycleMs)`) and never across. */
+  readonly now: () => number;
+}
+
+export class CycleQueryCache {
+  readonly #reader: MetricsReader;
+  readonly #options: CycleCacheOptions;
+  readonly #entries = new Map<string, Entry>();
+  /** Queries actually sent (for the benchmark and tests). */
+  queriesSent = 0;
+  /** Queries sent per cycle index, for the last few cycles. */
+  readonly queriesPerCycle = new Map<number, number>();
+
+  constructor(reader: MetricsReader, options: CycleCacheOptions) {
+    this.#reader = reader;
+    this.#options = options;
+  }
+
+  /** Samples of `expr` at `evalTimeMs`, grouped by `namespace/slo`. */
+  bySlo(expr: string, evalTimeMs: number): Promise<Map<string, VectorSample[]>> {
+    const cycle = Math.floor(this.#options.now() / this.#options.cycleMs);
+    this.#evict(cycle);
+    const key = `${cycle}\u0000${evalTimeMs}\u0000${expr}`;
+    const hit = this.#entries.get(key);
+    if (hit) return hit.promise;
+    this.queriesSent++;
+    this.queriesPerCycle.set(cycle, (this.queriesPerCycle.get(cycle) ?? 0) + 1);
+    for (const c of this.queriesPerCycle.keys()) if (c < cycle - 10) this.queriesPerCycle.delete(c);
+    const promise = this.#reader.instantQuery(expr, evalTimeMs).then(groupBySlo);
+    this.#entries.set(key, { cycle, promise });
+    promise.catch(() => {
+      setTimeout(() => {
+        if (this.#entries.get(key)?.promise === promise) this.#entries.delete(key);
+      }, this.#options.failureTtlMs ?? 1000).unref();
+    });
+    return promise;
+  }
+
+  /** One SLO's value of a query that yields one series per SLO; undefined when absent or NaN. */
+  async value(expr: string, evalTimeMs: number, sloKey: string): Promise<number | undefined> {
+    const samples = (await this.bySlo(expr, evalTimeMs)).get(sloKey);
+    const value = samples?.[0]?.value;
+    return value === undefined || Number.isNaN(value) ? undefined : value;
+  }
+
+  async alerts(expr: string, evalTimeMs: number, sloKey: string): Promise<AlertSample[]> {
+    const samples = (await this.bySlo(expr, evalTimeMs)).get(sloKey) ?? [];
+    return samples.map((s) => ({ policy: s.labels[labels.policy] ?? '', alertstate: s.labels.alertstate ?? '' }));
+  }
+
+  #evict(cycle: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.cycle < cycle) this.#entries.delete(key);
+    }
+  }
+}
+
+function groupBySlo(samples: VectorSample[]): Map<string, VectorSample[]> {
+  const out = new Map<string, VectorSample[]>();
+  for (const s of samples) {
+    const slo = s.labels[labels.slo];
+    const namespace = s.labels[labels.namespace];
+    if (slo === undefined || namespace === undefined) continue;
+    const key = `${namespace}/${slo}`;
+    const list = out.get(key);
+    if (list) list.push(s);
+    else out.set(key, [s]);
+  }
+  return out;
+}

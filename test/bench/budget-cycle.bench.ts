@@ -1,0 +1,180 @@
+/**
+ * Budget cycle benchmark (`npm run bench budget`): real Redis and Prometheus, synthetic recorded series
+ * for 10,000 SLOs (70 % rolling 30d, 10 % each Berlin month, UTC week, New York day), one in-process
+ * budget worker. Prints: scheduler reconcile time, wall time of a full steady-state cycle, Prometheus
+ * queries per cycle for 1,000 and for 10,000 SLOs, and Redis memory per SLO.
+ */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../src/observability/logger.js';
+import { defaultWindows } from '../../src/budget/series-names.js';
+import { canonicalWindow } from '../../src/budget/duration.js';
+import type { SloCatalogEntry } from '../../src/budget/slo.js';
+import { createPrometheusReader, type MetricsReader } from '../../src/sources/prometheus-reader.js';
+import { syncSloCatalog } from '../../src/worker/catalog.js';
+import { createResultsRegistry } from '../../src/export/results-registry.js';
+import { startBudgetWorker } from '../../src/worker/budget-worker.js';
+import { redisKeys } from '../../src/worker/redis-keys.js';
+import { tempDir, waitFor } from '../support/processes.js';
+import { promtool, startPrometheus } from '../support/prometheus.js';
+import { startRedis } from '../support/redis.js';
+
+const N = 10_000;
+const T = Date.parse('2026-10-28T09:00:00Z');
+const CYCLE_MS = 30_000;
+
+function entry(i: number): SloCatalogEntry {
+  const base = {
+    namespace: `ns-${i % 50}`,
+    name: `slo-${i}`,
+    service: `svc-${i}`,
+    goal: '99.9',
+    policies: [
+      { name: 'page', threshold: 14.4, lookBackWindow: '1h', secondaryWindow: '5m', severity: 'page' as const },
+      { name: 'ticket', threshold: 1, lookBackWindow: '3d', secondaryWindow: '6h', severity: 'ticket' as const },
+    ],
+  };
+  const kind = i % 10;
+  if (kind === 7) return { ...base, period: { calendar: { length: 'month', timeZone: 'Europe/Berlin' } } };
+  if (kind === 8) return { ...base, period: { calendar: { length: 'week', timeZone: 'UTC' } } };
+  if (kind === 9) return { ...base, period: { calendar: { length: 'day', timeZone: 'America/New_York' } } };
+  return { ...base, period: { rollingSeconds: 30 * 86_400 } };
+}
+
+async function writeHistory(file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (line: string) => {
+    if (!out.write(line)) await once(out, 'drain');
+  };
+  const labels = (i: number) => `slo="slo-${i}",namespace="ns-${i % 50}",service="svc-${i}"`;
+  const names = [...defaultWindows.map((w) => `vigil:slo_error_ratio:rate${canonicalWindow(w)}`), 'vigil:slo_error_ratio:period'];
+  for (const name of names) {
+    for (let i = 0; i < N; i++) {
+      const v = 0.0001 * (1 + (i % 17));
+      await write(`${name}{${labels(i)}} ${v} ${(T - 120_000) / 1000}\n${name}{${labels(i)}} ${v} ${(T - 60_000) / 1000}\n${name}{${labels(i)}} ${v} ${T / 1000}\n`);
+    }
+  }
+  for (const [name, value] of [['vigil:sli_good:rate5m', 9.99], ['vigil:sli_total:rate5m', 10]] as const) {
+    for (let i = 0; i < N; i++) {
+      if (i % 10 < 7) continue;
+      let lines = '';
+      for (let t = T - 2 * 3_600_000; t <= T; t += 300_000) lines += `${name}{${labels(i)}} ${value} ${t / 1000}\n`;
+      await write(lines);
+    }
+  }
+  for (let i = 0; i < N; i += 100) {
+    await write(`ALERTS{alertname="VigilErrorBudgetBurn",alertstate="firing",policy="page",severity="page",${labels(i)}} 1 ${T / 1000}\n`);
+  }
+  await write('# EOF\n');
+  out.end();
+  await once(out, 'finish');
+}
+
+function countingReader(inner: MetricsReader): MetricsReader & { count: number } {
+  const r = {
+    count: 0,
+    instantQuery(expr: string, at: number) {
+      r.count++;
+      return inner.instantQuery(expr, at);
+    },
+  };
+  return r;
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+/** Runs a worker over `n` catalog SLOs; returns timings, queries per steady cycle and memory. */
+async function measure(redisUrl: string, prometheusUrl: string, n: number) {
+  const redis = new Redis(redisUrl);
+  await redis.flushall();
+  const baseline = await usedMemory(redis);
+  const catalogStarted = performance.now();
+  await syncSloCatalog(redis, Array.from({ length: n }, (_, i) => entry(i)));
+  const catalogMs = performance.now() - catalogStarted;
+  const reader = countingReader(createPrometheusReader({ url: prometheusUrl, timeoutMs: 30_000 }));
+  const startedAt = Date.now();
+  const worker = await startBudgetWorker({
+    redisUrl,
+    prometheusUrl,
+    cycleMs: CYCLE_MS,
+    evaluateAtMs: T,
+    reader,
+    concurrency: 100,
+    logger: createLogger({ level: 'warn' }),
+  });
+  const reconcileMs = Date.now() - startedAt;
+  const computedSince = async (since: number) => {
+    let done = 0;
+    let cursor = '0';
+    do {
+      const [next, flat] = await redis.hscan(redisKeys.budgetResults, cursor, 'COUNT', 2000);
+      cursor = next;
+      for (let i = 1; i < flat.length; i += 2) if ((JSON.parse(flat[i]!) as { t: number }).t >= since) done++;
+    } while (cursor !== '0');
+    return done;
+  };
+  await waitFor('first cycle', async () => (await computedSince(startedAt)) === n, { timeoutMs: 300_000, intervalMs: 250 });
+  const firstCycleMs = Date.now() - startedAt;
+  // Steady state: the next cycle boundary, when every scheduler fires.
+  const boundary = Math.ceil(Date.now() / CYCLE_MS) * CYCLE_MS;
+  await new Promise((r) => setTimeout(r, boundary - Date.now()));
+  const queriesBefore = reader.count;
+  await waitFor('steady cycle', async () => (await computedSince(boundary)) === n, { timeoutMs: 300_000, intervalMs: 100 });
+  const steadyCycleMs = Date.now() - boundary;
+  const queriesPerCycle = reader.count - queriesBefore;
+  const total = await usedMemory(redis);
+  const results = Number(await redis.memory('USAGE', redisKeys.budgetResults, 'SAMPLES', '0'));
+  const catalog = Number(await redis.memory('USAGE', redisKeys.sloCatalog, 'SAMPLES', '0'));
+  const counts = await worker.queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed');
+  const registry = createResultsRegistry(redis, { cycleMs: CYCLE_MS });
+  await registry.metrics();
+  const scrapeStarted = performance.now();
+  const exposition = await registry.metrics();
+  const scrapeMs = performance.now() - scrapeStarted;
+  const exposedSeries = exposition.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  await worker.close();
+  redis.disconnect();
+  return { n, catalogMs, reconcileMs, firstCycleMs, steadyCycleMs, queriesPerCycle, perSlo: (total - baseline) / n, resultsPerSlo: results / n, catalogPerSlo: catalog / n, counts, scrapeMs, exposedSeries, expositionBytes: exposition.length };
+}
+
+const dir = await tempDir('bench-budget');
+const [redis, history] = await Promise.all([startRedis(), (async () => {
+  const t0 = performance.now();
+  await writeHistory(join(dir.path, 'history.om'));
+  const r = await promtool(['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=2232h', join(dir.path, 'history.om'), join(dir.path, 'data')]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  process.stdout.write(`synthetic history for ${N} SLOs backfilled in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return startPrometheus({ dataDir: join(dir.path, 'data') });
+})()]);
+try {
+  const rows = [];
+  for (const n of [1_000, N]) {
+    const m = await measure(redis.url, history.url, n);
+    rows.push(m);
+    process.stdout.write(
+      [
+        `\n${n} SLOs (cycle ${CYCLE_MS / 1000} s, concurrency 100, 1 worker, 2 shared cores):`,
+        `  catalog sync                      ${m.catalogMs.toFixed(0)} ms`,
+        `  scheduler reconcile (start)       ${m.reconcileMs} ms`,
+        `  first cycle (start → all results) ${(m.firstCycleMs / 1000).toFixed(2)} s`,
+        `  steady cycle (boundary → all)     ${(m.steadyCycleMs / 1000).toFixed(2)} s   (target < 30 s)`,
+        `  Prometheus queries per cycle      ${m.queriesPerCycle}`,
+        `  Redis memory per SLO (INFO)       ${(m.perSlo / 1024).toFixed(2)} KB   (target < 4 KB; catalog, schedulers, next jobs, results)`,
+        `    results hash per SLO            ${m.resultsPerSlo.toFixed(0)} B (MEMORY USAGE)`,
+        `    catalog hash per SLO            ${m.catalogPerSlo.toFixed(0)} B (MEMORY USAGE)`,
+        `  queue after the cycle             ${JSON.stringify(m.counts)}`,
+        `  /metrics exposition of results    ${m.scrapeMs.toFixed(0)} ms, ${m.exposedSeries} series, ${(m.expositionBytes / 1e6).toFixed(1)} MB`,
+      ].join('\n') + '\n',
+    );
+  }
+  process.stdout.write(`\nqueries per cycle: ${rows.map((r) => `${r.n} SLOs → ${r.queriesPerCycle}`).join(', ')} (independent of the SLO count)\n`);
+} finally {
+  await history.stop();
+  await redis.stop();
+  await dir.remove();
+}

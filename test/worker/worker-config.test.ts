@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config.js';
+import { resolveWorkerConfig } from '../../src/worker/worker-config.js';
+
+describe('worker options', () => {
+  it('takes defaults, then VIGIL_* variables, then flags', () => {
+    expect(resolveWorkerConfig({}, {})).toEqual({
+      cycleMs: 60_000,
+      concurrency: 50,
+      metricsListen: { host: '0.0.0.0', port: 9464 },
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 30_000,
+      queryTimeoutMs: 20_000,
+      evaluateAtMs: undefined,
+    });
+    const env = { VIGIL_WORKER_CYCLE: '30s', VIGIL_WORKER_CONCURRENCY: '10', VIGIL_WORKER_METRICS_LISTEN: 'none' };
+    expect(resolveWorkerConfig({}, env)).toMatchObject({ cycleMs: 30_000, concurrency: 10, metricsListen: undefined });
+    expect(resolveWorkerConfig({ cycle: '2m', 'evaluate-at': '2026-10-28T09:00:00Z' }, env)).toMatchObject({ cycleMs: 120_000, evaluateAtMs: Date.parse('2026-10-28T09:00:00Z') });
+  });
+
+  it.each([
+    [{ cycle: 'often' }, /--cycle/],
+    [{ cycle: '100ms' }, /--cycle/],
+    [{ concurrency: '0' }, /--concurrency/],
+    [{ 'metrics-listen': 'nowhere' }, /--listen/],
+    [{ 'evaluate-at': 'yesterday' }, /--evaluate-at/],
+  ])('rejects %j', (flags, message) => {
+    expect(() => resolveWorkerConfig(flags, {})).toThrow(ConfigError);
+    expect(() => resolveWorkerConfig(flags, {})).toThrow(message);
+  });
+});
