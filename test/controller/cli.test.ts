@@ -10,7 +10,7 @@ import { startPrometheus, type RunningPrometheus } from '../support/prometheus.j
 import { slo, template } from './fixtures.js';
 import { isReady, put, ruleOf } from './kube-harness.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const main = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
 function vigil(args: string[]): RunningProcess {
   return startProcess(process.execPath, ['--import', 'tsx', main, 'controller', ...args]);
