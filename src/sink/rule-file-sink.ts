@@ -7,7 +7,7 @@
  * (vigil_rule_reload_failures_total) and retried with backoff; files are never deleted because a reload
  * failed. An optional checker (promtool check rules) vets each new file before it replaces the last good one.
  */
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Logger } from '../observability/logger.js';
@@ -83,8 +83,9 @@ export class RuleFileSink implements RuleSink {
   async apply(slo: SloTarget, groups: readonly RuleGroup[]): Promise<ApplyOutcome> {
     const key = `${slo.namespace}/${slo.name}`;
     const hash = contentHash(groups);
-    if (this.known.get(key)?.hash === hash) return 'unchanged';
     const file = join(this.options.dir, ruleFileName(slo));
+    // Unchanged only if the file is still there: someone may have deleted it behind our back.
+    if (this.known.get(key)?.hash === hash && (await stat(file).then(() => true, () => false))) return 'unchanged';
     const tmp = join(this.options.dir, `.${ruleFileName(slo)}.tmp-${process.pid}-${++this.tmpCounter}`);
     await writeFile(tmp, renderRuleFile(slo, groups, hash));
     const rejected = await this.options.checkRules?.(tmp);

@@ -87,6 +87,25 @@ export class RobustWatch extends Watch {
     this.stats.started++;
     this.active.add(controller);
 
+    try {
+      await this.open(controller, path, queryParams, callback, done);
+    } catch (error) {
+      // Never reject: the informer calls watch() from a callback where a rejection would go unhandled.
+      this.active.delete(controller);
+      controller.abort();
+      this.stats.failed++;
+      setImmediate(() => done(error));
+    }
+    return controller;
+  }
+
+  private async open(
+    controller: AbortController,
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: Callback,
+    done: Done,
+  ): Promise<void> {
     const cluster = this.config.getCurrentCluster();
     if (!cluster) throw new Error('No currently active cluster');
     const url = new URL(cluster.server + path);
@@ -175,7 +194,6 @@ export class RobustWatch extends Watch {
       });
     });
     req.end();
-    return controller;
   }
 }
 

@@ -44,7 +44,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
       this.lists++;
       this.failures = 0;
       // The informer diffs this list against its cache and fires the events before watching.
-      queueMicrotask(() => this.resolveSynced());
+      setImmediate(() => this.resolveSynced());
       return result;
     };
     this.informer = new ListWatch<T>(options.path, this.watch, list, false, options.labelSelector);

@@ -68,13 +68,18 @@ describe('controller in directory mode (real Prometheus)', () => {
     expect(g.objective).toBe('vector(0.999)');
     expect(g.file).toBe(join(rules.path, 'team-a_checkout.yaml'));
     expect(c.metrics.registry.getSingleMetric('vigil_rule_reload_last_success_timestamp_seconds')).toBeDefined();
-    expect((await c.metrics.reloadLastSuccess.get()).values[0]!.value).toBeGreaterThan(t0 / 1000 - 1);
+    await waitFor('reload confirmed', async () => (await c.metrics.reloadLastSuccess.get()).values[0]!.value > t0 / 1000 - 1, { timeoutMs: 5_000, intervalMs: 20 });
 
     await writeFile(file, yamlDocs(slo('checkout', { goal: '99.5' }), policy('checkout-page', 'checkout', { threshold: '6' })));
     await waitFor('edit applied', async () => {
       const x = await group('checkout');
       return x?.objective === 'vector(0.995)' && x.alerts[0]?.query.includes('/ 0.005 > 6');
     }, { timeoutMs: 5_000, intervalMs: 50 });
+
+    // A rule file deleted behind the controller's back comes back at the next reconcile (here: a resync).
+    await rm(join(rules.path, 'team-a_checkout.yaml'));
+    c.controller.resync();
+    await waitFor('rule file restored', async () => existsSync(join(rules.path, 'team-a_checkout.yaml')), { timeoutMs: 5_000, intervalMs: 20 });
 
     await rm(file);
     await waitFor('rules removed', async () => (await group('checkout')) === undefined, { timeoutMs: 5_000, intervalMs: 50 });
