@@ -7,7 +7,7 @@
  * one change costs one small compile and one invalid resource cannot affect another SLO.
  */
 import type { Logger } from '../observability/logger.js';
-import type { CompileFn, CompileIssue, SourcedResource } from './compile-contract.js';
+import type { CompileFn, CompileIssue, RuleGroup, SourcedResource } from './compile-contract.js';
 import { DependencyIndex, memberSetOf, sloRefOf, templateRefOf } from './dependency-index.js';
 import type { ControllerMetrics } from './metrics.js';
 import { readyCondition, validCondition, conditionTypes, type ConditionInput } from './status.js';
@@ -15,7 +15,7 @@ import type { StatusWriter } from './status-writer.js';
 import { defaultWorkQueueOptions, WorkQueue, type WorkQueueOptions } from './work-queue.js';
 import type { LeaderElector } from './leader-election.js';
 import { parseRefKey, refKey, refOf, type ResourceRef, type Source } from '../source/source.js';
-import type { RuleSink } from '../sink/rule-sink.js';
+import { groupsHash, type RuleSink } from '../sink/rule-sink.js';
 
 export interface ControllerOptions {
   readonly source: Source;
@@ -36,6 +36,23 @@ export interface ControllerOptions {
   readonly dependentStatusDelayMs?: number;
 }
 
+/** What the last compile of an SLO produced, kept small (no groups): enough to skip an identical recompile. */
+interface CompileMemo {
+  readonly inputKey: string;
+  readonly issues: readonly CompileIssue[];
+  /** groupsHash of the output; absent when the SLO did not compile. */
+  readonly digest?: string;
+  readonly rules?: number;
+  readonly groups?: number;
+}
+
+/** Identity of one input: generation for API objects (status writes do not change it), content otherwise. */
+function inputFingerprint(r: SourcedResource): string {
+  const m = r.metadata;
+  if (m.uid && m.generation !== undefined) return `${r.kind}/${m.namespace}/${m.name}#${m.uid}/${m.generation}/${JSON.stringify(m.labels ?? {})}/${JSON.stringify(m.annotations ?? {})}`;
+  return JSON.stringify([r.kind, m, r.spec, r.origin?.file, r.origin?.document, r.origin?.line]);
+}
+
 interface SloState {
   readonly applied: boolean;
   readonly ready: boolean;
@@ -46,6 +63,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly index = new DependencyIndex();
   private readonly sloStates = new Map<string, SloState>();
+  private readonly compiled = new Map<string, CompileMemo>();
   private notReady = 0;
   private resyncTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -162,40 +180,59 @@ export class Controller {
         this.options.logger.info({ slo: key }, 'SLO gone: rules removed');
       }
       this.forgetSlo(key);
+      this.compiled.delete(key);
       status.forget(ref);
       return;
     }
-    const result = compile(this.closure(key, slo));
-    const own = this.issuesFor(ref, result.issues);
-    // Errors in the template or a policy keep this SLO from compiling: say so on the SLO too.
-    const inherited = result.issues
-      .filter((i) => i.level === 'error' && !(i.kind === ref.kind && i.namespace === ref.namespace && i.name === ref.name))
-      .map((i) => ({ ...i, kind: ref.kind, namespace: ref.namespace, name: ref.name, message: `${i.kind} ${i.namespace}/${i.name} is invalid (${i.path ? `${i.path}: ` : ''}${i.message})`, path: '' }));
-    const compiled = result.slos.find((s) => s.namespace === ref.namespace && s.name === ref.name);
-    const valid = validCondition(compiled ? own : [...own, ...inherited], source.problems(ref));
     const target = { namespace: ref.namespace, name: ref.name, ...(slo.metadata.uid ? { uid: slo.metadata.uid } : {}), ...(slo.metadata.generation !== undefined ? { generation: slo.metadata.generation } : {}) };
     const where = sink.describe(ref);
+    const inputs = this.closure(key, slo);
+    const inputKey = inputs.map(inputFingerprint).join('|');
+    let memo = this.compiled.get(key);
+    let groups: readonly RuleGroup[] | undefined;
+    // Same inputs as last time and the output still holds what they produced: nothing to compile or write.
+    const reuse = memo !== undefined && memo.inputKey === inputKey && (memo.digest === undefined || (await sink.isCurrent(target, memo.digest)));
+    if (!reuse) {
+      const result = compile(inputs);
+      const own = this.issuesFor(ref, result.issues);
+      const compiled = result.slos.find((s) => s.namespace === ref.namespace && s.name === ref.name);
+      // Errors in the template or a policy keep this SLO from compiling: say so on the SLO too.
+      const inherited = compiled
+        ? []
+        : result.issues
+            .filter((i) => i.level === 'error' && !(i.kind === ref.kind && i.namespace === ref.namespace && i.name === ref.name))
+            .map((i) => ({ ...i, kind: ref.kind, namespace: ref.namespace, name: ref.name, message: `${i.kind} ${i.namespace}/${i.name} is invalid (${i.path ? `${i.path}: ` : ''}${i.message})`, path: '' }));
+      groups = compiled?.groups;
+      memo = {
+        inputKey,
+        issues: [...own, ...inherited],
+        ...(compiled ? { digest: groupsHash(compiled.groups), rules: compiled.groups.reduce((n, g) => n + g.rules.length, 0), groups: compiled.groups.length } : {}),
+      };
+      this.compiled.set(key, memo);
+    } else {
+      metrics.compileSkips.inc();
+    }
+    const valid = validCondition(memo!.issues, source.problems(ref));
     let rulesApplied: ConditionInput;
     let failure: unknown;
-    if (compiled) {
+    if (memo!.digest !== undefined) {
       try {
-        const outcome = await sink.apply(target, compiled.groups);
+        const outcome = groups ? await sink.apply(target, groups) : 'unchanged';
         metrics.ruleWrites.inc({ outcome });
-        const rules = compiled.groups.reduce((n, g) => n + g.rules.length, 0);
         rulesApplied = {
           type: conditionTypes.rulesApplied,
           status: 'True',
           reason: 'RulesApplied',
-          message: `${where} holds ${rules} rules in ${compiled.groups.length} groups${slo.metadata.generation !== undefined ? ` for generation ${slo.metadata.generation}` : ''}.`,
+          message: `${where} holds ${memo!.rules} rules in ${memo!.groups} groups${slo.metadata.generation !== undefined ? ` for generation ${slo.metadata.generation}` : ''}.`,
         };
       } catch (error) {
         failure = error;
+        this.compiled.delete(key);
         rulesApplied = { type: conditionTypes.rulesApplied, status: 'False', reason: 'ApplyFailed', message: `Writing ${where} failed (${errorText(error)}); retrying with backoff.` };
       }
     } else {
       const kept = sink.appliedGeneration(ref);
-      const hasOutput = kept !== undefined || sink.list().some((s) => s.namespace === ref.namespace && s.name === ref.name);
-      rulesApplied = hasOutput
+      rulesApplied = sink.has(ref)
         ? { type: conditionTypes.rulesApplied, status: 'False', reason: 'KeptLastGoodRules', message: `No new rules: the resource is invalid (see Valid). ${where} keeps the last good rules${kept !== undefined ? ` (generation ${kept})` : ''}.` }
         : { type: conditionTypes.rulesApplied, status: 'False', reason: 'NotGenerated', message: 'No rules were generated because the resource is invalid (see Valid).' };
     }

@@ -15,6 +15,7 @@ export class ControllerMetrics {
   readonly brokenFiles: Gauge;
   readonly parseErrors: Counter;
   readonly resourcesNotReady: Gauge<'kind'>;
+  readonly compileSkips: Counter;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -36,6 +37,7 @@ export class ControllerMetrics {
     this.reloadLastSuccess = new Gauge({ name: 'vigil_rule_reload_last_success_timestamp_seconds', help: 'Time of the last confirmed Prometheus rule reload.', registers });
     this.brokenFiles = new Gauge({ name: 'vigil_source_broken_files', help: 'Resource files that cannot be parsed (their last good resources stay in use).', registers });
     this.parseErrors = new Counter({ name: 'vigil_source_parse_errors_total', help: 'Times a resource file failed to parse.', registers });
+    this.compileSkips = new Counter({ name: 'vigil_controller_compile_skips_total', help: 'SLO reconciles that skipped compiling: same inputs, output still current.', registers });
     this.resourcesNotReady = new Gauge({ name: 'vigil_controller_resources_not_ready', help: 'Resources whose Ready condition is not True.', labelNames: ['kind'], registers });
   }
 }

@@ -14,7 +14,7 @@ import { apiStatus, gvr, type KubeClients } from '../controller/kube-client.js';
 import { defaultWatchTimeouts, type WatchTimeouts } from '../source/kube-watch.js';
 import { defaultInformerBackoff } from '../source/kubernetes-source.js';
 import { SupervisedInformer } from '../source/supervised-informer.js';
-import { contentHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
+import { contentHash, groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const managedByValue = 'vigil';
@@ -90,14 +90,25 @@ export class PrometheusRuleSink implements RuleSink {
     return this.informer?.get(prometheusRuleName(slo.name), slo.namespace);
   }
 
-  desired(slo: SloTarget, groups: readonly RuleGroup[]): { body: PrometheusRule; hash: string } {
+  private identity(slo: SloTarget) {
     const labels: Record<string, string> = { ...(this.options.labels ?? {}), [managedByLabel]: managedByValue };
     if (slo.name.length <= 63) labels[annotations.slo] = slo.name;
     const ownerReferences = slo.uid
       ? [{ apiVersion: `${gvr.ServiceLevelObjective.group}/${gvr.ServiceLevelObjective.version}`, kind: 'ServiceLevelObjective', name: slo.name, uid: slo.uid, controller: true, blockOwnerDeletion: true }]
       : undefined;
+    return { labels, ownerReferences };
+  }
+
+  /** The content hash annotation: labels, owner and the groups' hash. */
+  private hashOf(slo: SloTarget, groupsDigest: string): string {
+    const { labels, ownerReferences } = this.identity(slo);
+    return contentHash({ labels, ownerReferences, groups: groupsDigest });
+  }
+
+  desired(slo: SloTarget, groups: readonly RuleGroup[]): { body: PrometheusRule; hash: string } {
+    const { labels, ownerReferences } = this.identity(slo);
     const spec = { groups: groups.map((g) => ({ name: g.name, interval: g.interval, rules: g.rules })) };
-    const hash = contentHash({ labels, ownerReferences, spec });
+    const hash = this.hashOf(slo, groupsHash(groups));
     const body: PrometheusRule = {
       apiVersion: `${gvr.PrometheusRule.group}/${gvr.PrometheusRule.version}`,
       kind: 'PrometheusRule',
@@ -115,6 +126,11 @@ export class PrometheusRuleSink implements RuleSink {
       spec: spec as PrometheusRule['spec'],
     };
     return { body, hash };
+  }
+
+  async isCurrent(slo: SloTarget, groupsDigest: string): Promise<boolean> {
+    const hash = this.hashOf(slo, groupsDigest);
+    return this.cached(slo)?.metadata?.annotations?.[annotations.hash] === hash || this.lastApplied.get(`${slo.namespace}/${slo.name}`)?.hash === hash;
   }
 
   async apply(slo: SloTarget, groups: readonly RuleGroup[]): Promise<ApplyOutcome> {
@@ -184,6 +200,10 @@ export class PrometheusRuleSink implements RuleSink {
       if (apiStatus(error) === 404) return false; // garbage collection got there first
       throw error;
     }
+  }
+
+  has(slo: { namespace: string; name: string }): boolean {
+    return this.cached(slo) !== undefined || this.lastApplied.has(`${slo.namespace}/${slo.name}`);
   }
 
   list(): ReadonlyArray<{ namespace: string; name: string }> {

@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RuleGroup } from '../controller/compile-contract.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
 import { backoffDelay, type BackoffOptions } from '../controller/backoff.js';
-import { contentHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
+import { groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export interface RuleFileSinkOptions {
   readonly dir: string;
@@ -80,9 +80,13 @@ export class RuleFileSink implements RuleSink {
     }
   }
 
+  async isCurrent(slo: SloTarget, digest: string): Promise<boolean> {
+    return this.known.get(`${slo.namespace}/${slo.name}`)?.hash === digest && (await stat(join(this.options.dir, ruleFileName(slo))).then(() => true, () => false));
+  }
+
   async apply(slo: SloTarget, groups: readonly RuleGroup[]): Promise<ApplyOutcome> {
     const key = `${slo.namespace}/${slo.name}`;
-    const hash = contentHash(groups);
+    const hash = groupsHash(groups);
     const file = join(this.options.dir, ruleFileName(slo));
     // Unchanged only if the file is still there: someone may have deleted it behind our back.
     if (this.known.get(key)?.hash === hash && (await stat(file).then(() => true, () => false))) return 'unchanged';
@@ -111,6 +115,10 @@ export class RuleFileSink implements RuleSink {
     this.stats.removes++;
     this.scheduleReload();
     return true;
+  }
+
+  has(slo: { namespace: string; name: string }): boolean {
+    return this.known.has(`${slo.namespace}/${slo.name}`);
   }
 
   list(): ReadonlyArray<{ namespace: string; name: string }> {

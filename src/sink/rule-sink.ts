@@ -19,8 +19,15 @@ export interface RuleSink {
   /** Loads what already exists; `onDrift` names an SLO whose output changed or vanished behind our back. */
   start(onDrift: (slo: { namespace: string; name: string }) => void): Promise<void>;
   apply(slo: SloTarget, groups: readonly RuleGroup[]): Promise<ApplyOutcome>;
+  /**
+   * Whether the SLO's output already holds groups with this hash (see groupsHash), without the groups:
+   * lets the controller skip compiling an SLO whose inputs have not changed since it last wrote.
+   */
+  isCurrent(slo: SloTarget, groupsHash: string): Promise<boolean>;
   /** Removes the SLO's output; false when there was none. */
   remove(slo: { namespace: string; name: string }): Promise<boolean>;
+  /** Whether the SLO currently has output. */
+  has(slo: { namespace: string; name: string }): boolean;
   /** SLOs that currently have output. */
   list(): ReadonlyArray<{ namespace: string; name: string }>;
   /** Where the SLO's rules live, for status messages. */
@@ -36,4 +43,9 @@ export interface RuleSink {
  */
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+/** Hash of an SLO's rule groups: what both sinks' content hashes are built on. */
+export function groupsHash(groups: readonly RuleGroup[]): string {
+  return contentHash(groups);
 }

@@ -54,6 +54,7 @@ describe('controller in Kubernetes mode', () => {
     const writesAfter = Object.entries(server.counts.byVerb).filter(([verb, n]) => !['list', 'watch', 'get'].includes(verb) && n !== verbs[verb]);
     expect(writesAfter).toEqual([]);
     expect(server.counts.total - before).toBe(0);
+    expect((await c.metrics.compileSkips.get()).values[0]!.value).toBeGreaterThanOrEqual(1); // no recompile either
   });
 
   it('updates the PrometheusRule and observedGeneration on edit, and deletes it with the SLO (no GC)', async () => {
