@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import type { CompileFn, CompileIssue, RuleGroup, SourcedResource } from './compile-contract.js';
 import { DependencyIndex, memberSetOf, sloRefOf, templateRefOf } from './dependency-index.js';
 import type { ControllerMetrics } from './metrics.js';
-import { readyCondition, validCondition, conditionTypes, type ConditionInput } from './status.js';
+import { coverageCondition, readyCondition, validCondition, conditionTypes, type ConditionInput } from './status.js';
 import type { StatusWriter } from './status-writer.js';
 import { defaultWorkQueueOptions, WorkQueue, type WorkQueueOptions } from './work-queue.js';
 import type { LeaderElector } from './leader-election.js';
@@ -259,17 +259,7 @@ export class Controller {
     const valid = validCondition(this.issuesFor(ref, result.issues), source.problems(ref));
     const users = this.index.usersOf(key).filter((u) => this.get(u));
     const missing = users.filter((u) => !this.sloStates.get(u)?.applied);
-    const rulesApplied: ConditionInput =
-      users.length === 0
-        ? { type: conditionTypes.rulesApplied, status: 'True', reason: 'NotInUse', message: 'No ServiceLevelObjective uses this template yet.' }
-        : missing.length === 0
-          ? { type: conditionTypes.rulesApplied, status: 'True', reason: 'RulesApplied', message: `The rules of all ${users.length} SLOs using this template are in place.` }
-          : {
-              type: conditionTypes.rulesApplied,
-              status: 'False',
-              reason: 'SlosNotApplied',
-              message: `${missing.length} of ${users.length} SLOs using this template have no current rules (see their status): ${missing.slice(0, 5).map((k) => k.split('/').slice(1).join('/')).join(', ')}${missing.length > 5 ? ', …' : ''}.`,
-            };
+    const rulesApplied = coverageCondition(users, missing, 'using this template', 'No ServiceLevelObjective uses this template yet.');
     const ready = readyCondition([valid, rulesApplied], 'The template is valid and every SLO using it has its rules.');
     if (await status.write({ ref, generation: template.metadata.generation }, [valid, rulesApplied, ready])) metrics.statusWrites.inc();
   }
@@ -307,17 +297,7 @@ export class Controller {
     const valid = validCondition(this.issuesFor(ref, result.issues), source.problems(ref));
     const users = this.index.setUsersOf(refKey(ref)).filter((u) => this.get(u));
     const missing = users.filter((u) => !this.sloStates.get(u)?.applied);
-    const rulesApplied: ConditionInput =
-      users.length === 0
-        ? { type: conditionTypes.rulesApplied, status: 'True', reason: 'NotInUse', message: `No ServiceLevelObjective opts into policy set "${set}" yet (spec.alertingPolicySet).` }
-        : missing.length === 0
-          ? { type: conditionTypes.rulesApplied, status: 'True', reason: 'RulesApplied', message: `The alerts of this policy are in place for all ${users.length} SLOs using policy set "${set}".` }
-          : {
-              type: conditionTypes.rulesApplied,
-              status: 'False',
-              reason: 'SlosNotApplied',
-              message: `${missing.length} of ${users.length} SLOs using policy set "${set}" have no current rules (see their status): ${missing.slice(0, 5).map((k) => k.split('/').slice(1).join('/')).join(', ')}${missing.length > 5 ? ', …' : ''}.`,
-            };
+    const rulesApplied = coverageCondition(users, missing, `using policy set "${set}"`, `No ServiceLevelObjective opts into policy set "${set}" yet (spec.alertingPolicySet).`);
     const ready = readyCondition([valid, rulesApplied], 'The policy is valid and its alerts are in place.');
     if (await status.write({ ref, generation: policy.metadata.generation }, [valid, rulesApplied, ready])) metrics.statusWrites.inc();
   }

@@ -108,3 +108,20 @@ export function sameStatus(a: Partial<ResourceStatus> | undefined, b: ResourceSt
 export function conditionOf(status: Partial<ResourceStatus> | undefined, type: string): Condition | undefined {
   return status?.conditions?.find((c) => c.type === type);
 }
+
+/**
+ * RulesApplied for a resource that SLOs use (a template, a policy-set member): True when every SLO using it
+ * has current rules, naming a few that do not otherwise. Keys are "Kind/namespace/name".
+ */
+export function coverageCondition(users: readonly string[], missing: readonly string[], using: string, unusedMessage: string): ConditionInput {
+  const type = conditionTypes.rulesApplied;
+  if (users.length === 0) return { type, status: 'True', reason: 'NotInUse', message: unusedMessage };
+  if (missing.length === 0) return { type, status: 'True', reason: 'RulesApplied', message: `The rules of all ${users.length} SLOs ${using} are in place.` };
+  const names = missing.slice(0, 5).map((k) => k.split('/').slice(1).join('/'));
+  return {
+    type,
+    status: 'False',
+    reason: 'SlosNotApplied',
+    message: `${missing.length} of ${users.length} SLOs ${using} have no current rules (see their status): ${names.join(', ')}${missing.length > 5 ? ', …' : ''}.`,
+  };
+}
