@@ -52,17 +52,22 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Reads one documented option: the flag if given, else its `VIGIL_*` variable, else its default. */
+export function optionReader(docs: readonly OptionDoc[], flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): (flag: string) => string {
+  return (flag) => {
+    const doc = docs.find((o) => o.flag === flag);
+    if (!doc) throw new Error(`undocumented option --${flag}`);
+    const fromFlag = flags[flag];
+    return typeof fromFlag === 'string' ? fromFlag : (env[doc.env] ?? doc.default);
+  };
+}
+
 /**
  * Merges flags (already parsed), environment and defaults. `env` is passed in so tests need not touch the
  * real environment.
  */
 export function resolveConfig(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): VigilConfig {
-  const value = (flag: string): string => {
-    const doc = sharedOptions.find((o) => o.flag === flag)!;
-    const fromFlag = flags[flag];
-    if (typeof fromFlag === 'string') return fromFlag;
-    return env[doc.env] ?? doc.default;
-  };
+  const value = optionReader(sharedOptions, flags, env);
   const source = value('source');
   if (source !== 'kubernetes' && !/^dir:.+/.test(source)) {
     throw new ConfigError(`--source must be dir:PATH or kubernetes, got ${JSON.stringify(source)}`);

@@ -3,7 +3,7 @@
  * precedence: flag, then `VIGIL_*` variable (from the env object passed in), then default.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { ConfigError, parseListen, type OptionDoc } from '../config/config.js';
+import { ConfigError, optionReader, parseListen, type OptionDoc } from '../config/config.js';
 import { parseDuration } from '../budget/duration.js';
 
 export interface WorkerConfig {
@@ -32,11 +32,7 @@ export const workerParseOptions: NonNullable<ParseArgsConfig['options']> = Objec
 );
 
 export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): WorkerConfig {
-  const value = (flag: string): string => {
-    const doc = workerOptions.find((o) => o.flag === flag)!;
-    const fromFlag = flags[flag];
-    return typeof fromFlag === 'string' ? fromFlag : (env[doc.env] ?? doc.default);
-  };
+  const value = optionReader(workerOptions, flags, env);
   const ms = (flag: string, min: number): number => {
     const seconds = parseDuration(value(flag));
     if (seconds === undefined || seconds * 1000 < min) throw new ConfigError(`--${flag} must be a duration of at least ${min} ms, got ${JSON.stringify(value(flag))}`);

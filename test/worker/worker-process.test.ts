@@ -55,7 +55,7 @@ afterAll(async () => {
   await Promise.all([redisServer?.stop(), history?.stop()]);
 });
 
-it('retries the jobs of a worker killed with SIGKILL on another worker, with correct results', async () => {
+it('retries the jobs of a worker killed with SIGKILL on another worker, with correct results', { timeout: 180_000 }, async () => {
   const events = new QueueEvents(queueNames.budget, { connection: { url: redisServer.url }, prefix: redisKeys.bullPrefix });
   const queue = new Queue(queueNames.budget, { connection: { url: redisServer.url }, prefix: redisKeys.bullPrefix });
   try {
@@ -66,16 +66,16 @@ it('retries the jobs of a worker killed with SIGKILL on another worker, with cor
     events.on('completed', ({ jobId }) => completed.add(jobId));
 
     const a = vigilWorker(hang.url);
-    await waitFor('worker A mid-job (waiting on Prometheus)', async () => hang.requests > 0, { timeoutMs: 20_000 });
+    await waitFor('worker A mid-job (waiting on Prometheus)', async () => hang.requests > 0, { timeoutMs: 60_000 });
     const active = await waitFor('four active jobs on A', async () => {
       const jobs = await queue.getActive();
       return jobs.length === 4 ? jobs.map((j) => j.id!) : undefined;
-    });
+    }, { timeoutMs: 60_000 });
     a.child.kill('SIGKILL');
     await a.stop();
 
     const b = vigilWorker(history.prometheus.url);
-    await waitFor('the killed jobs stalled and completed by worker B', async () => active.every((id) => stalled.has(id) && completed.has(id)), { timeoutMs: 20_000 });
+    await waitFor('the killed jobs stalled and completed by worker B', async () => active.every((id) => stalled.has(id) && completed.has(id)), { timeoutMs: 60_000 });
     const results = await readResults(redis);
     const rolling = results.get('shop/checkout-30d')!;
     const expected = errorRatio(synthetic.rolling, T - 30 * 86_400_000, T) / 0.001;
@@ -89,11 +89,11 @@ it('retries the jobs of a worker killed with SIGKILL on another worker, with cor
   }
 });
 
-it('serves its own metrics, and shuts down gracefully on SIGTERM', async () => {
+it('serves its own metrics, and shuts down gracefully on SIGTERM', { timeout: 180_000 }, async () => {
   const metricsPort = await freePort();
   const c = vigilWorker(history.prometheus.url, [`--metrics-listen=127.0.0.1:${metricsPort}`]);
   const since = Date.now();
-  await waitFor('worker C computing', async () => [...(await readResults(redis)).values()].some((r) => r.computedAtMs > since), { timeoutMs: 20_000 });
+  await waitFor('worker C computing', async () => [...(await readResults(redis)).values()].some((r) => r.computedAtMs > since), { timeoutMs: 60_000 });
   const own = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   for (const name of ['vigil_budget_job_duration_seconds_count{outcome="ok"}', 'vigil_queue_jobs{queue="budget",state="delayed"}', 'vigil_prometheus_queries_total{outcome="ok"}', 'vigil_budget_job_failures_total', 'vigil_prometheus_query_errors_total']) {
     expect(own).toContain(name);
