@@ -63,7 +63,7 @@ describe('vigil controller (process)', () => {
     put(server, 'ServiceLevelIndicatorTemplate', template('availability'));
     put(server, 'ServiceLevelObjective', slo('cli'));
     const port = await freePort();
-    const proc = vigil(['--kubeconfig', kubeconfig, '--lease-namespace', 'vigil-system', '--identity', 'cli-test', '--rule-label', 'prometheus=k8s', '--listen', `127.0.0.1:${port}`]);
+    const proc = vigil(['--kubeconfig', kubeconfig, '--lease-namespace', 'vigil-system', '--identity', 'cli-test', '--rule-labels', 'prometheus=k8s', '--listen', `127.0.0.1:${port}`]);
     cleanup.push(() => proc.stop('SIGKILL'));
     await waitFor('ready', async () => {
       if (proc.child.exitCode !== null) throw new Error(proc.output());

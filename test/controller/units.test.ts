@@ -168,3 +168,17 @@ describe('status conditions', () => {
     expect(backoffDelay(1, { baseMs: 100, maxMs: 500, jitter: 0.5 }, () => 1)).toBe(300);
   });
 });
+
+describe('controller options', () => {
+  it('reads flag, then VIGIL_* variable, then default, and rejects bad values with the flag named', async () => {
+    const { resolveControllerConfig } = await import('../../src/controller/controller-config.js');
+    const defaults = resolveControllerConfig({}, {});
+    expect(defaults).toMatchObject({ applyMode: 'apply', leaderElect: true, leaseName: 'vigil-controller', resyncMs: 600_000, ruleLabels: {}, checkRules: 'auto', builtins: true });
+    const env = { VIGIL_RULE_LABELS: 'prometheus=k8s,role=alert-rules', VIGIL_LEADER_ELECT: 'false', VIGIL_RESYNC: '30s' };
+    expect(resolveControllerConfig({}, env)).toMatchObject({ ruleLabels: { prometheus: 'k8s', role: 'alert-rules' }, leaderElect: false, resyncMs: 30_000 });
+    expect(resolveControllerConfig({ 'rule-labels': 'team=a', resync: '0' }, env)).toMatchObject({ ruleLabels: { team: 'a' }, resyncMs: 0 });
+    expect(() => resolveControllerConfig({ 'apply-mode': 'strategic' }, {})).toThrow('--apply-mode must be apply or merge');
+    expect(() => resolveControllerConfig({ 'rule-labels': 'novalue' }, {})).toThrow('--rule-labels must be KEY=VALUE');
+    expect(() => resolveControllerConfig({}, { VIGIL_LEADER_ELECT: 'yes' })).toThrow('--leader-elect must be true or false');
+  });
+});

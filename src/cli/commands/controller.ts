@@ -11,114 +11,84 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { builtinPaths } from '../load-resources.js';
-import { resolveConfig, sharedParseOptions, ConfigError, type VigilConfig } from '../../config/config.js';
+import { resolveConfig, sharedOptions, sharedParseOptions, ConfigError, type OptionDoc, type VigilConfig } from '../../config/config.js';
+import { controllerOptions, controllerParseOptions, resolveControllerConfig, type ControllerConfig } from '../../controller/controller-config.js';
 import { createDirectoryController, createKubernetesController, type DirectoryController, type KubernetesController } from '../../controller/assemble.js';
 import { defaultCompile } from '../../controller/compile-contract.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { promtoolChecker } from '../../sink/promtool-check.js';
 import type { CommandIo } from '../io.js';
 
-const usage = `usage: vigil controller [--source dir:PATH|kubernetes] [--rules-dir PATH] [--prometheus-url URL] [options]
-
-Kubernetes mode (--source kubernetes, no --rules-dir): one PrometheusRule per SLO, status on every resource,
-leader election on a Lease so several replicas can run.
-  --kubeconfig PATH         kubeconfig (default: in-cluster service account, then ~/.kube/config)
-  --rule-label KEY=VALUE    label every PrometheusRule (repeatable), for the Prometheus ruleSelector
-  --apply-mode apply|merge  server-side apply (default) or merge patch
-  --no-leader-elect         run without a Lease (a single replica only)
-  --lease-namespace NS      Lease namespace (default: the pod's namespace, else vigil-system)
-  --lease-name NAME         Lease name (default vigil-controller)
-  --identity ID             this replica's identity (default: hostname_pid)
-
-Directory mode (--source dir:PATH --rules-dir PATH --prometheus-url URL): resources from YAML files under
-PATH (watched), one rule file per SLO in --rules-dir, Prometheus reloaded and the reload confirmed.
-  --no-builtins             do not add the built-in templates and policy sets
-  --check-rules auto|promtool|none  vet each rule file with promtool before it replaces the last good one
-                            (auto: when promtool is on PATH)
-
-Both:
-  --resync SECONDS          re-reconcile everything this often (default 600)
-  --listen HOST:PORT        /metrics, /healthz, /readyz (and /status in directory mode)
-`;
+function usage(): string {
+  const line = (o: OptionDoc) => `  --${o.flag.padEnd(16)} ${o.description} (env ${o.env}${o.default ? `, default ${JSON.stringify(o.default)}` : ''})`;
+  return [
+    'usage: vigil controller [--source dir:PATH|kubernetes] [--rules-dir PATH] [--prometheus-url URL] [options]',
+    '',
+    'Kubernetes mode (--source kubernetes, no --rules-dir): one PrometheusRule per SLO, status on every',
+    'resource, leader election on a Lease so several replicas can run.',
+    'Directory mode (--source dir:PATH --rules-dir PATH --prometheus-url URL): resources from YAML files under',
+    'PATH (watched), one rule file per SLO in --rules-dir, Prometheus reloaded and the reload confirmed.',
+    'Both serve /metrics, /healthz, /readyz (and /status in directory mode) on --listen.',
+    '',
+    ...controllerOptions.map(line),
+    ...sharedOptions.filter((o) => ['source', 'rules-dir', 'prometheus-url', 'listen', 'log-level'].includes(o.flag)).map(line),
+    '',
+  ].join('\n');
+}
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values;
+  let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        ...sharedParseOptions,
-        kubeconfig: { type: 'string' },
-        'rule-label': { type: 'string', multiple: true },
-        'apply-mode': { type: 'string' },
-        'no-leader-elect': { type: 'boolean', default: false },
-        'lease-namespace': { type: 'string' },
-        'lease-name': { type: 'string' },
-        identity: { type: 'string' },
-        'no-builtins': { type: 'boolean', default: false },
-        'check-rules': { type: 'string' },
-        resync: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseArgs({ args: [...argv], options: { ...sharedParseOptions, ...controllerParseOptions, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (error) {
-    io.stderr(`vigil controller: ${(error as Error).message}\n\n${usage}`);
+    io.stderr(`vigil controller: ${(error as Error).message}\n\n${usage()}`);
     return 2;
   }
   if (values.help) {
-    io.stdout(usage);
+    io.stdout(usage());
     return 0;
   }
   let config: VigilConfig;
-  let labels: Record<string, string>;
+  let own: ControllerConfig;
   try {
     config = resolveConfig(values, io.env);
-    labels = Object.fromEntries(
-      (values['rule-label'] ?? []).map((l) => {
-        const i = l.indexOf('=');
-        if (i <= 0) throw new ConfigError(`--rule-label must be KEY=VALUE, got ${JSON.stringify(l)}`);
-        return [l.slice(0, i), l.slice(i + 1)];
-      }),
-    );
-    if (values['apply-mode'] && !['apply', 'merge'].includes(values['apply-mode'])) throw new ConfigError('--apply-mode must be apply or merge');
-    if (values['check-rules'] && !['auto', 'promtool', 'none'].includes(values['check-rules'])) throw new ConfigError('--check-rules must be auto, promtool or none');
-    if (values.resync && !(Number(values.resync) >= 0)) throw new ConfigError('--resync must be a number of seconds');
+    own = resolveControllerConfig(values, io.env);
     if (config.source === 'kubernetes' && config.rulesDir) throw new ConfigError('--rules-dir goes with --source dir:PATH; in Kubernetes mode rules are PrometheusRule objects');
     if (config.source !== 'kubernetes' && !config.rulesDir) throw new ConfigError('--source dir:PATH needs --rules-dir PATH (where rule files go)');
   } catch (error) {
-    io.stderr(`vigil controller: ${(error as Error).message}\n`);
-    return 2;
+    if (error instanceof ConfigError) {
+      io.stderr(`vigil controller: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
   }
   const logger = createLogger({ level: config.logLevel, name: 'vigil-controller' });
-  const resyncMs = values.resync ? Number(values.resync) * 1000 : 600_000;
+  const resyncMs = own.resyncMs;
 
   let running: KubernetesController | DirectoryController;
   let statusJson: () => unknown = () => ({});
   if (config.source === 'kubernetes') {
     const kubeConfig = new KubeConfig();
-    if (values.kubeconfig) kubeConfig.loadFromFile(resolve(io.cwd, values.kubeconfig));
+    if (own.kubeconfig) kubeConfig.loadFromFile(resolve(io.cwd, own.kubeconfig));
     else kubeConfig.loadFromDefault();
     const podNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-    const leaseNamespace = values['lease-namespace'] ?? (existsSync(podNamespaceFile) ? readFileSync(podNamespaceFile, 'utf8').trim() : 'vigil-system');
+    const leaseNamespace = own.leaseNamespace ?? (existsSync(podNamespaceFile) ? readFileSync(podNamespaceFile, 'utf8').trim() : 'vigil-system');
     running = await createKubernetesController({
       kubeConfig,
       compile: defaultCompile,
       logger,
-      ruleLabels: labels,
-      ...(values['apply-mode'] ? { applyMode: values['apply-mode'] as 'apply' | 'merge' } : {}),
-      ...(values['no-leader-elect']
-        ? {}
-        : { leaderElection: { namespace: leaseNamespace, name: values['lease-name'] ?? 'vigil-controller', identity: values.identity ?? `${hostname()}_${process.pid}` } }),
+      ruleLabels: own.ruleLabels,
+      applyMode: own.applyMode,
+      ...(own.leaderElect ? { leaderElection: { namespace: leaseNamespace, name: own.leaseName, identity: own.identity ?? `${hostname()}_${process.pid}` } } : {}),
       resyncMs,
     });
   } else {
     const root = resolve(io.cwd, config.source.slice('dir:'.length));
-    const check = values['check-rules'] ?? 'auto';
-    const usePromtool = check === 'promtool' || (check === 'auto' && onPath('promtool', io.env));
+    const usePromtool = own.checkRules === 'promtool' || (own.checkRules === 'auto' && onPath('promtool', io.env));
     const dir = createDirectoryController({
       compile: defaultCompile,
       logger,
-      source: { root, ...(values['no-builtins'] ? {} : { builtinPaths }) },
+      source: { root, ...(own.builtins ? { builtinPaths } : {}) },
       sink: { dir: resolve(io.cwd, config.rulesDir!), prometheusUrl: config.prometheusUrl, ...(usePromtool ? { checkRules: promtoolChecker() } : {}) },
       resyncMs,
     });
