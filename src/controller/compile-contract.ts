@@ -1,0 +1,38 @@
+/**
+ * The contract between the controller and the pure rule pipeline (src/model + src/rules): the controller
+ * sees only these shapes, and `compile` is injected (ControllerOptions.compile) with `defaultCompile`, the
+ * real pipeline, as the production value.
+ */
+import { compile } from '../rules/compile.js';
+import type { Issue } from '../model/issue.js';
+import type { SourcedResource } from '../model/resource.js';
+import type { RuleGroup } from '../rules/rule-group.js';
+
+export type { ResourceOrigin, SourcedResource } from '../model/resource.js';
+export type { Issue as CompileIssue } from '../model/issue.js';
+export type { Rule, RuleGroup } from '../rules/rule-group.js';
+export { SYSTEM_NAMESPACE } from '../rules/compile.js';
+
+export const resourceKinds = ['ServiceLevelIndicatorTemplate', 'ServiceLevelObjective', 'AlertingPolicy'] as const;
+export type ResourceKind = (typeof resourceKinds)[number];
+
+export function isResourceKind(kind: string): kind is ResourceKind {
+  return (resourceKinds as readonly string[]).includes(kind);
+}
+
+export interface CompiledSlo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid?: string;
+  readonly groups: readonly RuleGroup[];
+}
+
+export interface CompileResult {
+  readonly slos: readonly CompiledSlo[];
+  readonly issues: readonly Issue[];
+}
+
+/** Pure and deterministic: resources in, rule groups of the valid SLOs and every issue out. */
+export type CompileFn = (resources: readonly SourcedResource[]) => CompileResult;
+
+export const defaultCompile: CompileFn = compile;
