@@ -7,6 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import type { BackoffOptions } from './backoff.js';
 import type { CompileFn } from './compile-contract.js';
+import type { SloPublisher } from './catalog-publisher.js';
 import { Controller } from './controller.js';
 import { createKubeClients, type KubeClients } from './kube-client.js';
 import { LeaderElector } from './leader-election.js';
@@ -41,6 +42,7 @@ export interface KubernetesControllerOptions {
   readonly resyncMs?: number;
   readonly requestTimeoutMs?: number;
   readonly dependentStatusDelayMs?: number;
+  readonly publisher?: SloPublisher;
 }
 
 export interface KubernetesController {
@@ -89,6 +91,7 @@ export async function createKubernetesController(options: KubernetesControllerOp
     ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     ...(elector ? { elector } : {}),
     ...(options.dependentStatusDelayMs !== undefined ? { dependentStatusDelayMs: options.dependentStatusDelayMs } : {}),
+    ...(options.publisher ? { publisher: options.publisher } : {}),
   });
   let closing: Promise<void> | undefined;
   return {
@@ -118,6 +121,7 @@ export interface DirectoryControllerOptions {
   readonly queue?: Partial<WorkQueueOptions>;
   readonly resyncMs?: number;
   readonly dependentStatusDelayMs?: number;
+  readonly publisher?: SloPublisher;
 }
 
 export interface DirectoryController {
@@ -145,6 +149,7 @@ export function createDirectoryController(options: DirectoryControllerOptions): 
     ...(options.queue ? { queue: options.queue } : {}),
     ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     ...(options.dependentStatusDelayMs !== undefined ? { dependentStatusDelayMs: options.dependentStatusDelayMs } : {}),
+    ...(options.publisher ? { publisher: options.publisher } : {}),
   });
   return { controller, source, sink, status, metrics, start: () => controller.start(), close: () => controller.close() };
 }

@@ -4,9 +4,7 @@
  * real pipeline, as the production value.
  */
 import { compile } from '../rules/compile.js';
-import type { Issue } from '../model/issue.js';
 import type { SourcedResource } from '../model/resource.js';
-import type { RuleGroup } from '../rules/rule-group.js';
 
 export type { ResourceOrigin, SourcedResource } from '../model/resource.js';
 export type { Issue as CompileIssue } from '../model/issue.js';
@@ -20,19 +18,10 @@ export function isResourceKind(kind: string): kind is ResourceKind {
   return (resourceKinds as readonly string[]).includes(kind);
 }
 
-export interface CompiledSlo {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid?: string;
-  readonly groups: readonly RuleGroup[];
-}
-
-export interface CompileResult {
-  readonly slos: readonly CompiledSlo[];
-  readonly issues: readonly Issue[];
-}
+export type { CompiledSlo, CompileResult } from '../rules/compile.js';
 
 /** Pure and deterministic: resources in, rule groups of the valid SLOs and every issue out. */
 export type CompileFn = (resources: readonly SourcedResource[]) => CompileResult;
+type CompileResult = import('../rules/compile.js').CompileResult;
 
 export const defaultCompile: CompileFn = compile;

@@ -20,6 +20,10 @@ export interface ControllerConfig {
   readonly builtins: boolean;
   readonly checkRules: 'auto' | 'promtool' | 'none';
   readonly resyncMs: number;
+  /** Publish compiled SLOs to Redis (--redis-url) for the workers and the API. */
+  readonly catalog: 'redis' | 'none';
+  /** The workers' budget cycle: results older than three cycles print as stale in SLO status. */
+  readonly budgetCycleMs: number;
 }
 
 export const controllerOptions: readonly OptionDoc[] = [
@@ -33,6 +37,8 @@ export const controllerOptions: readonly OptionDoc[] = [
   { flag: 'builtins', env: 'VIGIL_BUILTINS', default: 'true', description: 'directory mode: add the built-in templates and policy sets (user files win)' },
   { flag: 'check-rules', env: 'VIGIL_CHECK_RULES', default: 'auto', description: 'directory mode: vet each rule file with promtool before it replaces the last good one (auto|promtool|none)' },
   { flag: 'resync', env: 'VIGIL_RESYNC', default: '10m', description: 're-reconcile everything this often (0 disables)' },
+  { flag: 'catalog', env: 'VIGIL_CATALOG', default: 'redis', description: 'publish compiled SLOs to Redis (--redis-url) for workers and the API: redis or none (rules only)' },
+  { flag: 'budget-cycle', env: 'VIGIL_WORKER_CYCLE', default: '1m', description: "the workers' budget cycle; older results show as stale in SLO status" },
 ];
 
 export const controllerParseOptions: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(controllerOptions.map((o) => [o.flag, { type: 'string' as const }]));
@@ -62,7 +68,13 @@ export function resolveControllerConfig(flags: Readonly<Record<string, unknown>>
   const resync = value('resync');
   const parsed = resync === '0' ? { ok: true as const, ms: 0 } : parseDuration(resync);
   if (!parsed.ok) throw new ConfigError(`--resync must be a duration like 10m (or 0), got ${JSON.stringify(resync)}`);
+  const catalog = value('catalog');
+  if (catalog !== 'redis' && catalog !== 'none') throw new ConfigError(`--catalog must be redis or none, got ${JSON.stringify(catalog)}`);
+  const budgetCycle = parseDuration(value('budget-cycle'));
+  if (!budgetCycle.ok) throw new ConfigError(`--budget-cycle must be a duration like 1m, got ${JSON.stringify(value('budget-cycle'))}`);
   return Object.freeze({
+    catalog,
+    budgetCycleMs: budgetCycle.ms,
     kubeconfig: value('kubeconfig') || undefined,
     ruleLabels: Object.freeze(ruleLabels),
     applyMode,

@@ -14,6 +14,7 @@ import { coverageCondition, readyCondition, validCondition, conditionTypes, type
 import type { StatusWriter } from './status-writer.js';
 import { defaultWorkQueueOptions, WorkQueue, type WorkQueueOptions } from './work-queue.js';
 import type { LeaderElector } from './leader-election.js';
+import type { SloPublisher } from './catalog-publisher.js';
 import { parseRefKey, refKey, refOf, type ResourceRef, type Source } from '../source/source.js';
 import { groupsHash, type RuleSink } from '../sink/rule-sink.js';
 
@@ -34,6 +35,8 @@ export interface ControllerOptions {
    * (those statuses count their SLOs; refreshing per SLO would rewrite them thousands of times). Default 1 s.
    */
   readonly dependentStatusDelayMs?: number;
+  /** Where compiled SLOs go besides the rules (the workers' catalog in Redis). */
+  readonly publisher?: SloPublisher;
 }
 
 /** What the last compile of an SLO produced, kept small (no groups): enough to skip an identical recompile. */
@@ -111,6 +114,7 @@ export class Controller {
 
   /** Enqueues every known resource and every existing output. */
   resync(): void {
+    if (!this.options.elector || this.options.elector.isLeader()) this.options.publisher?.resync();
     for (const r of this.options.source.list()) this.enqueue(refOf(r));
     for (const slo of this.options.sink.list()) this.enqueue({ kind: 'ServiceLevelObjective', ...slo });
   }
@@ -182,6 +186,7 @@ export class Controller {
       this.forgetSlo(key);
       this.compiled.delete(key);
       status.forget(ref);
+      this.options.publisher?.published(ref, undefined);
       return;
     }
     const target = { namespace: ref.namespace, name: ref.name, ...(slo.metadata.uid ? { uid: slo.metadata.uid } : {}), ...(slo.metadata.generation !== undefined ? { generation: slo.metadata.generation } : {}) };
@@ -203,6 +208,7 @@ export class Controller {
             .filter((i) => i.level === 'error' && !(i.kind === ref.kind && i.namespace === ref.namespace && i.name === ref.name))
             .map((i) => ({ ...i, kind: ref.kind, namespace: ref.namespace, name: ref.name, message: `${i.kind} ${i.namespace}/${i.name} is invalid (${i.path ? `${i.path}: ` : ''}${i.message})`, path: '' }));
       groups = compiled?.groups;
+      if (compiled) this.options.publisher?.published(ref, compiled);
       memo = {
         inputKey,
         issues: [...own, ...inherited],
@@ -332,7 +338,7 @@ export class Controller {
 
   private async shutdown(): Promise<void> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    const steps = [() => this.queue.shutDown(), () => this.options.elector?.close(), () => this.options.source.close(), () => this.options.sink.close()];
+    const steps = [() => this.queue.shutDown(), () => this.options.publisher?.close(), () => this.options.elector?.close(), () => this.options.source.close(), () => this.options.sink.close()];
     for (const step of steps) {
       try {
         await step();

@@ -7,6 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
+import { startRedis } from '../support/redis.js';
+import { Redis } from 'ioredis';
+import { readSloCatalog } from '../../src/worker/catalog.js';
 import { slo, template } from './fixtures.js';
 import { isReady, put, ruleOf } from './kube-harness.js';
 
@@ -29,7 +32,9 @@ describe('vigil controller (process)', () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
   });
 
-  it('directory mode: rules reach Prometheus, /metrics and /status answer, SIGTERM exits 0', async () => {
+  it('directory mode: rules reach Prometheus, the SLO reaches the workers\' catalog, /metrics and /status answer, SIGTERM exits 0', async () => {
+    const redisServer = await startRedis();
+    cleanup.push(redisServer.stop);
     const resources = await tempDir('cli-resources');
     const rules = await tempDir('cli-rules');
     cleanup.push(resources.remove, rules.remove);
@@ -37,13 +42,17 @@ describe('vigil controller (process)', () => {
     cleanup.push(prometheus.stop);
     await writeFile(join(resources.path, 'slos.yaml'), [template('availability'), slo('cli')].map((d) => stringify(d)).join('---\n'));
     const port = await freePort();
-    const proc = vigil(['--source', `dir:${resources.path}`, '--rules-dir', rules.path, '--prometheus-url', prometheus.url, '--listen', `127.0.0.1:${port}`]);
+    const proc = vigil(['--source', `dir:${resources.path}`, '--rules-dir', rules.path, '--prometheus-url', prometheus.url, '--redis-url', redisServer.url, '--listen', `127.0.0.1:${port}`]);
     cleanup.push(() => proc.stop('SIGKILL'));
     await waitFor('rules in Prometheus', async () => {
       if (proc.child.exitCode !== null) throw new Error(proc.output());
       const body = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string }> } };
       return body.data.groups.some((g) => g.name === 'vigil.team-a.cli.short');
     }, { timeoutMs: 20_000 });
+    const redis = new Redis(redisServer.url);
+    cleanup.push(async () => redis.disconnect());
+    const catalog = await waitFor('SLO in the workers\' catalog', async () => (await readSloCatalog(redis)).entries.get('team-a/cli'));
+    expect(catalog.goal).toBeTypeOf('string');
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/^vigil_rule_reload_last_success_timestamp_seconds \d/m);
     expect(metrics).toMatch(/^vigil_rule_reload_failures_total 0$/m);
@@ -63,7 +72,7 @@ describe('vigil controller (process)', () => {
     put(server, 'ServiceLevelIndicatorTemplate', template('availability'));
     put(server, 'ServiceLevelObjective', slo('cli'));
     const port = await freePort();
-    const proc = vigil(['--kubeconfig', kubeconfig, '--lease-namespace', 'vigil-system', '--identity', 'cli-test', '--rule-labels', 'prometheus=k8s', '--listen', `127.0.0.1:${port}`]);
+    const proc = vigil(['--kubeconfig', kubeconfig, '--lease-namespace', 'vigil-system', '--identity', 'cli-test', '--rule-labels', 'prometheus=k8s', '--catalog', 'none', '--listen', `127.0.0.1:${port}`]);
     cleanup.push(() => proc.stop('SIGKILL'));
     await waitFor('ready', async () => {
       if (proc.child.exitCode !== null) throw new Error(proc.output());

@@ -10,11 +10,15 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
 import { builtinPaths } from '../load-resources.js';
 import { resolveConfig, sharedOptions, sharedParseOptions, ConfigError, type OptionDoc, type VigilConfig } from '../../config/config.js';
 import { controllerOptions, controllerParseOptions, resolveControllerConfig, type ControllerConfig } from '../../controller/controller-config.js';
 import { createDirectoryController, createKubernetesController, type DirectoryController, type KubernetesController } from '../../controller/assemble.js';
 import { defaultCompile } from '../../controller/compile-contract.js';
+import { CatalogPublisher } from '../../controller/catalog-publisher.js';
+import { MeasurementsUpdater } from '../../controller/measurements-updater.js';
+import { patchSloMeasurements } from '../../controller/slo-measurements.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { promtoolChecker } from '../../sink/promtool-check.js';
 import type { CommandIo } from '../io.js';
@@ -31,7 +35,7 @@ function usage(): string {
     'Both serve /metrics, /healthz, /readyz (and /status in directory mode) on --listen.',
     '',
     ...controllerOptions.map(line),
-    ...sharedOptions.filter((o) => ['source', 'rules-dir', 'prometheus-url', 'listen', 'log-level'].includes(o.flag)).map(line),
+    ...sharedOptions.filter((o) => ['source', 'rules-dir', 'prometheus-url', 'redis-url', 'listen', 'log-level'].includes(o.flag)).map(line),
     '',
   ].join('\n');
 }
@@ -64,6 +68,11 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   }
   const logger = createLogger({ level: config.logLevel, name: 'vigil-controller' });
   const resyncMs = own.resyncMs;
+  // The workers' catalog: without it the controller still writes rules, but nothing computes budgets.
+  const redis = own.catalog === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
+  redis?.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+  const publisher = redis ? new CatalogPublisher({ redis, logger }) : undefined;
+  let measurements: MeasurementsUpdater | undefined;
 
   let running: KubernetesController | DirectoryController;
   let statusJson: () => unknown = () => ({});
@@ -81,7 +90,19 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       applyMode: own.applyMode,
       ...(own.leaderElect ? { leaderElection: { namespace: leaseNamespace, name: own.leaseName, identity: own.identity ?? `${hostname()}_${process.pid}` } } : {}),
       resyncMs,
+      ...(publisher ? { publisher } : {}),
     });
+    if (redis) {
+      const kube = running;
+      measurements = new MeasurementsUpdater({
+        redis,
+        logger,
+        cycleMs: own.budgetCycleMs,
+        patch: (slo, figures) => patchSloMeasurements(kube.clients, slo, figures),
+        isLeader: () => kube.elector?.isLeader() ?? true,
+        exists: (slo) => kube.source.get({ kind: 'ServiceLevelObjective', ...slo }) !== undefined,
+      });
+    }
   } else {
     const root = resolve(io.cwd, config.source.slice('dir:'.length));
     const usePromtool = own.checkRules === 'promtool' || (own.checkRules === 'auto' && onPath('promtool', io.env));
@@ -91,6 +112,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       source: { root, ...(own.builtins ? { builtinPaths } : {}) },
       sink: { dir: resolve(io.cwd, config.rulesDir!), prometheusUrl: config.prometheusUrl, ...(usePromtool ? { checkRules: promtoolChecker() } : {}) },
       resyncMs,
+      ...(publisher ? { publisher } : {}),
     });
     statusJson = () => ({
       brokenFiles: dir.source.brokenFiles(),
@@ -114,12 +136,16 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   } catch (error) {
     logger.error({ err: (error as Error).message }, 'controller failed to start');
     await running.close();
+    redis?.disconnect();
     server.close();
     return 1;
   }
+  measurements?.start();
   logger.info({ source: config.source, rulesDir: config.rulesDir, listen: `${config.listen.host}:${config.listen.port}` }, 'controller running');
   await stopped;
+  measurements?.close();
   await running.close();
+  redis?.disconnect();
   await new Promise<void>((r) => server.close(() => r()));
   server.closeAllConnections();
   return 0;
