@@ -66,7 +66,12 @@ export function optionReader(docs: readonly OptionDoc[], flags: Readonly<Record<
  * Merges flags (already parsed), environment and defaults. `env` is passed in so tests need not touch the
  * real environment.
  */
-export function resolveConfig(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): VigilConfig {
+export function resolveConfig(
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+  /** Roles that serve no API data (controller, worker) expose only metrics and health on --listen. */
+  options: { servesApi?: boolean } = {},
+): VigilConfig {
   const value = optionReader(sharedOptions, flags, env);
   const source = value('source');
   if (source !== 'kubernetes' && !/^dir:.+/.test(source)) {
@@ -77,7 +82,7 @@ export function resolveConfig(flags: Readonly<Record<string, unknown>>, env: Nod
     throw new ConfigError(`--auth must be none, tokens:FILE or kubernetes, got ${JSON.stringify(auth)}`);
   }
   const listen = parseListen(value('listen'));
-  if (auth === 'none' && !isLoopback(listen.host)) {
+  if ((options.servesApi ?? true) && auth === 'none' && !isLoopback(listen.host)) {
     throw new ConfigError(`--auth none is refused on a non-loopback address (${listen.host}); use tokens:FILE or kubernetes`);
   }
   for (const flag of ['prometheus-url', 'redis-url']) {

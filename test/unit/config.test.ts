@@ -24,6 +24,10 @@ describe('configuration: flag > VIGIL_* > default', () => {
     expect(() => resolveConfig(flags, {})).toThrow(message);
   });
 
+  it('roles without API data may listen anywhere without auth (metrics and health only)', () => {
+    expect(resolveConfig({ listen: '0.0.0.0:8080' }, {}, { servesApi: false }).listen.host).toBe('0.0.0.0');
+  });
+
   it('accepts IPv6 loopback and tokens auth on any address', () => {
     expect(resolveConfig({ listen: '[::1]:9000' }, {}).listen).toEqual({ host: '::1', port: 9000 });
     expect(resolveConfig({ listen: '0.0.0.0:80', auth: 'tokens:/etc/vigil/tokens.yaml' }, {}).auth).toBe('tokens:/etc/vigil/tokens.yaml');

@@ -55,7 +55,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   let config: VigilConfig;
   let own: ControllerConfig;
   try {
-    config = resolveConfig(values, io.env);
+    config = resolveConfig(values, io.env, { servesApi: false });
     own = resolveControllerConfig(values, io.env);
     if (config.source === 'kubernetes' && config.rulesDir) throw new ConfigError('--rules-dir goes with --source dir:PATH; in Kubernetes mode rules are PrometheusRule objects');
     if (config.source !== 'kubernetes' && !config.rulesDir) throw new ConfigError('--source dir:PATH needs --rules-dir PATH (where rule files go)');

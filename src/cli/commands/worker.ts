@@ -28,7 +28,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   }
   let shared, own;
   try {
-    shared = resolveConfig(values, io.env);
+    shared = resolveConfig(values, io.env, { servesApi: false });
     own = resolveWorkerConfig(values, io.env);
   } catch (error) {
     if (error instanceof ConfigError) {
