@@ -5,24 +5,27 @@
  *
  * Method, per observation:
  * 1. Two learned baselines predict the value: a *recent* one (robust exponentially weighted median/MAD) and
- *    a *seasonal* one (robust level/scale per hour of day, plus a day-of-week offset). The observation's
- *    robust deviation against each is a z-like number; the baseline that explains it best is used (a value
- *    is anomalous only when it is unusual for the time of day *and* for the last hours).
+ *    a *seasonal* one (robust level/scale per hour of day times a day-of-week factor, see
+ *    seasonal-baseline.ts). The one with the smaller tracked prediction error for this entity is used, and
+ *    the value's robust deviation from it (a z-like number) is the evidence.
  * 2. Two features at two time scales: the instant deviation and a sustained one (an exponentially
  *    weighted mean of signed deviations), each reduced to the bad direction (`up`, `down`, `both`).
- * 3. Calibration: each feature is compared with the entity's own history of that feature (running mean and
- *    variance), giving a tail probability; the anomaly score is −log10 of it, scaled to 0..1. Scores of
- *    normal data spread over the low range instead of bunching at 0 or 1, and the same threshold means the
- *    same rarity on every series.
- * 4. Learning: baselines and calibration learn from each point with a weight that falls with the square
- *    of its deviation beyond the clip, so an outage is not learned as normal at full speed, while a genuine
- *    level shift is absorbed eventually (the scale widens slowly until the new level is inside it).
+ * 3. Calibration (feature-calibration.ts): each feature is compared with the entity's own history of it
+ *    (tracked high quantiles), giving a rarity r = −log10 of the tail probability; anomaly = r / (r + half).
+ *    Normal data spreads over the low range instead of bunching at 0 or 1, the map never saturates, and
+ *    the same threshold means the same rarity on every series.
+ * 4. Learning: baselines learn from each point with a weight that falls with the square of its deviation
+ *    beyond the clip, and the calibration learns slower during an incident, so an outage is not learned as
+ *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
+ *    a fault against the pre-fault state, see entity-health.ts.)
  * 5. Onset: `alarm` is the anomaly score on the first crossing of `alarmLevel` and damped afterwards until
- *    the signal has been back under `rearmLevel` for a while: one page per incident, not one per point.
+ *    the signal has been back under `rearmLevel` for `rearmPoints` observations; a new incident also has
+ *    to be about as rare as the recent ones (a decaying peak). One page per incident, not one per point.
  */
-import { median, medianAbsoluteDeviation, probit } from 'simple-statistics';
-import { normalTailLog10 } from './normal-tail.js';
+import { median, medianAbsoluteDeviation } from 'simple-statistics';
+import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
 import { robustUpdate } from './robust-baseline.js';
+import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
 export type BadDirection = 'up' | 'down' | 'both';
 
@@ -33,8 +36,10 @@ export interface ScorerOptions {
   readonly warmup: number;
   /** Learning rate of the recent baseline per observation. */
   readonly recentRate: number;
-  /** Learning rate of a seasonal bucket per observation falling into it (after its first samples). */
-  readonly seasonalRate: number;
+  /** Memory of an hour-of-day bucket, in days. */
+  readonly seasonalMemoryDays: number;
+  /** Memory of a day-of-week factor, in occurrences of that weekday. */
+  readonly weeklyMemoryWeeks: number;
   /** Samples a seasonal bucket needs before it is trusted. */
   readonly seasonalMinSamples: number;
   /** Residuals beyond this many robust deviations are clipped and the point down-weighted. */
@@ -43,10 +48,10 @@ export interface ScorerOptions {
   readonly errorRate: number;
   /** Learning rate of the sustained (slow) deviation feature. */
   readonly sustainedRate: number;
-  /** Learning rate of the calibration of features (their running mean and variance). */
+  /** Learning rate of the calibration of features (their tracked quantiles). */
   readonly calibrationRate: number;
-  /** The quantile of each feature that is tracked and compared with its Gaussian value (0.99 … 0.999). */
-  readonly calibrationQuantile: number;
+  /** Estimate a heavy (Pareto) tail from the tracked quantiles instead of assuming a Gaussian one. */
+  readonly heavyTails: boolean;
   /** Factor on the calibration's learning rate during an incident (0 = never learn an outage there). */
   readonly incidentLearning: number;
   /** Smallest robust deviation in the signal's own unit (e.g. 0.001 for an error ratio). */
@@ -55,8 +60,8 @@ export interface ScorerOptions {
   readonly relativeMinScale: number;
   /** −log10 of the tail probability that maps to anomaly score 0 (normal noise stays near it)... */
   readonly baseLog10: number;
-  /** ... and how many decades more map to anomaly score 1. */
-  readonly fullScoreLog10: number;
+  /** ... and how many decades more map to anomaly score 0.5 (the map r / (r + half) never saturates). */
+  readonly halfScoreLog10: number;
   /** Anomaly score at which an onset alarm fires (and health is "unhealthy" at 1 − alarmLevel). */
   readonly alarmLevel: number;
   /** The alarm re-arms once the anomaly score stayed below this for `rearmPoints` observations. */
@@ -66,32 +71,36 @@ export interface ScorerOptions {
   readonly repeatDamping: number;
   /** Per-observation decay of the remembered peak of past incidents (novelty of a new one). */
   readonly noveltyDecay: number;
+  /** How steeply an incident less rare than the remembered peak is damped: (rarity / peak) ^ power. */
+  readonly noveltyPower: number;
 }
 
 export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   direction: 'both',
   warmup: 30,
   recentRate: 0.05,
-  seasonalRate: 0.05,
+  seasonalMemoryDays: 3,
+  weeklyMemoryWeeks: 2,
   seasonalMinSamples: 6,
   clip: 3,
   errorRate: 0.01,
   sustainedRate: 0.1,
   calibrationRate: 0.02,
-  calibrationQuantile: 0.99,
+  heavyTails: false,
   incidentLearning: 0.3,
   minScale: 0,
   relativeMinScale: 0.001,
   baseLog10: 0,
-  fullScoreLog10: 10,
+  halfScoreLog10: 5,
   alarmLevel: 0.5,
-  rearmLevel: 0.25,
+  rearmLevel: 1 / 3,
   rearmPoints: 150,
   repeatDamping: 0.3,
   noveltyDecay: 0.003,
+  noveltyPower: 2,
 });
 
-/** Compact per-signal state; numbers are rounded when serialised (see `compactState`). */
+/** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
 export interface SignalState {
   readonly v: 1;
   /** Observations learned from. */
@@ -104,15 +113,17 @@ export interface SignalState {
   readonly mag: number;
   /** Mean absolute deviation from the recent level (not robust; only a floor for the scale). */
   readonly spr: number;
-  /** Seasonal baseline: 24 hours × [level, scale, samples], flattened. */
+  /** Seasonal baseline: 24 hours × [level, scale, samples] and 7 weekdays × [factor, samples]. */
   readonly tod: readonly number[];
-  /** Day-of-week offsets from the hour-of-day level, Sunday first. */
   readonly dow: readonly number[];
+  /** Latest timestamp seen (ms) and the typical interval between observations (ms). */
+  readonly ts: number;
+  readonly dt: number;
   /** Sustained signed deviation (exponentially weighted). */
   readonly sus: number;
   /** Tracked absolute prediction errors of the recent and the seasonal baseline (picks the better). */
   readonly err: readonly number[];
-  /** Calibration: tracked 99th percentiles of the instant and of the (normalised) sustained feature. */
+  /** Calibration: tracked 90th and 99th percentiles of the instant and of the (normalised) sustained feature. */
   readonly cal: readonly number[];
   /** Alarm state: 1 armed, 0 not; observations in a row under the re-arm level. */
   readonly armed: 0 | 1;
@@ -129,7 +140,7 @@ export interface ScoreReason {
   readonly baseline: BaselineName;
   /** Expected value under that baseline. */
   readonly expected: number;
-  /** Signed robust deviations from it (positive = above). */
+  /** Signed robust deviations from it (positive = above); for a sustained shift, their recent mean. */
   readonly deviations: number;
   readonly direction: 'above' | 'below';
   /** Which time scale drove the score: a single observation or a sustained shift. */
@@ -137,17 +148,25 @@ export interface ScoreReason {
 }
 
 export type StepScore =
-  | { readonly status: 'unknown'; readonly anomaly: null; readonly alarm: 0; readonly reason: null }
-  | { readonly status: 'scored'; readonly anomaly: number; readonly alarm: number; readonly reason: ScoreReason };
+  | { readonly status: 'unknown'; readonly anomaly: null; readonly rarity: null; readonly alarm: 0; readonly reason: null }
+  | {
+      readonly status: 'scored';
+      /** 0..1, 1 = most anomalous (health = 1 − anomaly). */
+      readonly anomaly: number;
+      /** −log10 of the estimated probability of a deviation at least this large (what `anomaly` maps). */
+      readonly rarity: number;
+      /** The onset score: `anomaly` on the first point of an incident, damped while it lasts. */
+      readonly alarm: number;
+      readonly reason: ScoreReason;
+    };
 
 export interface StepResult {
   readonly state: SignalState;
   readonly score: StepScore;
 }
 
-const HOURS = 24;
 
-const UNKNOWN: StepScore = Object.freeze({ status: 'unknown', anomaly: null, alarm: 0, reason: null });
+const UNKNOWN: StepScore = Object.freeze({ status: 'unknown', anomaly: null, rarity: null, alarm: 0, reason: null });
 
 export function initialState(): SignalState {
   return {
@@ -158,8 +177,9 @@ export function initialState(): SignalState {
     sc: 0,
     mag: 0,
     spr: 0,
-    tod: new Array<number>(HOURS * 3).fill(0),
-    dow: new Array<number>(7).fill(0),
+    ...initialSeasonal(),
+    ts: 0,
+    dt: 0,
     sus: 0,
     err: [0, 0],
     cal: [],
@@ -189,21 +209,6 @@ function startBaselines(state: SignalState, warm: readonly number[], options: Sc
   return { ...state, warm: [], lvl: level, sc: Math.max(scale, 0.5 * spr), mag, spr };
 }
 
-/** The `level` quantile of |Z| for standard normal noise (the calibration's reference). */
-function gaussianAbsQuantile(level: number): number {
-  return probit(1 - (1 - level) / 2);
-}
-
-/**
- * Multiplicative stochastic tracking of a high quantile of a non-negative feature: up by `rate` when
- * exceeded, down by `rate·(1 − level)/level` otherwise, so it settles where a fraction 1 − level of values
- * exceed it; never below the Gaussian reference.
- */
-function trackQuantile(q: number, x: number, rate: number, level: number, reference: number): number {
-  const next = x > q ? q * (1 + rate) : q * (1 - (rate * (1 - level)) / level);
-  return Math.max(reference, next);
-}
-
 /**
  * Scores one observation and learns from it. `timestampMs` is the observation time in epoch
  * milliseconds (UTC; it picks the seasonal bucket), `value` the signal's value; non-finite values are
@@ -231,18 +236,14 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   let baseline: BaselineName = 'recent';
   let expected = state.lvl;
   let z = zRecent;
-  const b = hour * 3;
-  const todLevel = state.tod[b] ?? 0;
-  const todScale = state.tod[b + 1] ?? 0;
-  const todCount = state.tod[b + 2] ?? 0;
-  const dowOffset = state.dow[day] ?? 0;
   const [errRecent = 0, errSeasonal = 0] = state.err;
-  const seasonalExpected = todLevel + dowOffset;
-  const seasonalTrusted = todCount >= options.seasonalMinSamples;
+  const seasonal = seasonalExpectation(state, hour, day, options.seasonalMinSamples, floor);
+  const seasonalExpected = seasonal.expected;
+  const seasonalTrusted = seasonal.trusted;
   if (seasonalTrusted && errSeasonal < errRecent) {
     baseline = 'seasonal';
     expected = seasonalExpected;
-    z = (value - seasonalExpected) / Math.max(todScale, floor);
+    z = (value - seasonalExpected) / seasonal.scale;
   }
 
   // 2. Features at two time scales, in the bad direction.
@@ -256,35 +257,32 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
 
   // 3. Calibration against the entity's own feature history: each feature is divided by how much wider
   // than Gaussian noise its tracked 99th percentile is, then turned into a tail probability.
-  const reference = gaussianAbsQuantile(options.calibrationQuantile);
-  const [qInstant = reference, qSustained = reference] = state.cal;
-  const instantN = instant / Math.max(1, qInstant / reference);
-  const sustainedN = sustained / sustainedSd / Math.max(1, qSustained / reference);
-  const tailInstant = normalTailLog10(instantN);
-  const tailSustained = normalTailLog10(sustainedN);
+  const qInstant: FeatureQuantiles = [state.cal[0] ?? GAUSSIAN_LOW, state.cal[1] ?? GAUSSIAN_HIGH];
+  const qSustained: FeatureQuantiles = [state.cal[2] ?? GAUSSIAN_LOW, state.cal[3] ?? GAUSSIAN_HIGH];
+  const tailInstant = rarityLog10(instant, qInstant, options.heavyTails);
+  const tailSustained = rarityLog10(sustained / sustainedSd, qSustained, options.heavyTails);
   const timescale = tailSustained > tailInstant ? 'sustained' : 'instant';
-  const anomaly = Math.min(1, Math.max(0, Math.max(tailInstant, tailSustained) - options.baseLog10) / options.fullScoreLog10);
+  const rarity = Math.max(0, Math.max(tailInstant, tailSustained) - options.baseLog10);
+  const anomaly = rarity / (rarity + options.halfScoreLog10);
 
   // 4. Learning, down-weighted for outliers.
   const weight = learningWeight(absZ, options.clip);
   const r = robustUpdate(state.lvl, recentScale, value, options.recentRate * weight, options.clip);
-  const tod = state.tod.slice();
-  if (todCount === 0) {
-    tod[b] = value;
-    tod[b + 1] = recentScale;
-  } else {
-    const rate = Math.max(1 / (todCount + 1), options.seasonalRate) * weight;
-    const s = robustUpdate(todLevel, Math.max(todScale, floor), value, rate, options.clip);
-    tod[b] = s.level;
-    tod[b + 1] = s.scale;
-  }
-  tod[b + 2] = todCount + 1;
-  const dow = state.dow.slice();
-  if (todCount >= options.seasonalMinSamples) {
-    const rate = options.seasonalRate * 0.25 * weight;
-    const residual = Math.max(-options.clip * todScale, Math.min(options.clip * todScale, value - todLevel - dowOffset));
-    dow[day] = dowOffset + rate * residual;
-  }
+  const gap = state.ts > 0 ? timestampMs - state.ts : 0;
+  const dt = gap <= 0 ? state.dt || 60_000 : state.dt === 0 ? Math.min(gap, HOUR_MS) : state.dt + 0.05 * (Math.min(Math.max(gap, 1000), HOUR_MS) - state.dt);
+  const { tod, dow } = seasonalLearn(state, {
+    hour,
+    day,
+    value,
+    intervalMs: dt,
+    weight,
+    clip: options.clip,
+    floor,
+    initialScale: recentScale,
+    memoryDays: options.seasonalMemoryDays,
+    memoryWeeks: options.weeklyMemoryWeeks,
+    minSamples: options.seasonalMinSamples,
+  });
   // Which baseline predicts this entity better: exponentially weighted absolute errors of both, clipped.
   const errLimit = options.clip * recentScale;
   const err = [
@@ -294,12 +292,12 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // The calibration learns slower during an ongoing incident (the alarm is not armed), so an outage does
   // not quickly become "normal" by widening the calibration.
   const calRate = options.calibrationRate * (state.armed === 0 ? options.incidentLearning : 1);
-  const cal = [
-    trackQuantile(qInstant, instant, calRate, options.calibrationQuantile, reference),
-    trackQuantile(qSustained, sustained / sustainedSd, calRate, options.calibrationQuantile, reference),
-  ];
+  const cal = [...trackQuantiles(qInstant, instant, calRate), ...trackQuantiles(qSustained, sustained / sustainedSd, calRate)];
   const mag = state.mag + options.recentRate * weight * (Math.abs(value) - state.mag);
-  const spr = state.spr + options.errorRate * (Math.abs(value - state.lvl) - state.spr);
+  // The floor's spread learns slowly from outliers too (clipped, √weight), so an outage cannot raise the
+  // floor and thereby shrink its own deviation.
+  const sprInput = Math.min(Math.abs(value - state.lvl), options.clip * Math.max(state.spr, recentScale));
+  const spr = state.spr + options.errorRate * Math.sqrt(weight) * (sprInput - state.spr);
 
   // 5. Onset alarm with re-arming. A new incident must also be about as rare as the last ones (their
   // decaying peak), so a series with recurring bursts pages for the unusual ones, not for each burst.
@@ -310,7 +308,10 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   let incident = state.inc;
   let alarm = anomaly;
   if (armed === 1) {
-    if (peak > tail) alarm = anomaly * (tail / peak) ** 2;
+    if (peak > tail) {
+      const novel = rarity * (tail / peak) ** options.noveltyPower;
+      alarm = novel / (novel + options.halfScoreLog10);
+    }
     if (alarm >= options.alarmLevel) {
       armed = 0;
       quiet = 0;
@@ -336,6 +337,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     spr,
     tod,
     dow,
+    ts: Math.max(state.ts, timestampMs),
+    dt,
     sus,
     err,
     cal,
@@ -344,6 +347,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     peak,
     inc: incident,
   };
-  const reason: ScoreReason = { baseline, expected, deviations: z, direction: z >= 0 ? 'above' : 'below', timescale };
-  return { state: next, score: { status: 'scored', anomaly, alarm, reason } };
+  // The reason reports the deviation that drove the score: this point's, or the sustained mean.
+  const shown = timescale === 'sustained' ? sus : z;
+  const reason: ScoreReason = { baseline, expected, deviations: shown, direction: shown >= 0 ? 'above' : 'below', timescale };
+  return { state: next, score: { status: 'scored', anomaly, rarity, alarm, reason } };
 }
