@@ -67,6 +67,8 @@ export interface ScorerOptions {
   /** The alarm re-arms once the anomaly score stayed below this for `rearmPoints` observations. */
   readonly rearmLevel: number;
   readonly rearmPoints: number;
+  /** An incident longer than this re-arms anyway (a new onset must then beat its peak, see novelty). */
+  readonly maxIncidentPoints: number;
   /** Factor applied to the anomaly score while the alarm is not armed (repeat detections of one incident). */
   readonly repeatDamping: number;
   /** Per-observation decay of the remembered peak of past incidents (novelty of a new one). */
@@ -92,9 +94,10 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   relativeMinScale: 0.001,
   baseLog10: 0,
   halfScoreLog10: 5,
-  alarmLevel: 0.5,
+  alarmLevel: 0.42,
   rearmLevel: 1 / 3,
   rearmPoints: 150,
+  maxIncidentPoints: 1200,
   repeatDamping: 0.3,
   noveltyDecay: 0.003,
   noveltyPower: 2,
@@ -131,6 +134,8 @@ export interface SignalState {
   /** Decaying peak rarity (−log10 tail) of past incidents, and the peak of the current one. */
   readonly peak: number;
   readonly inc: number;
+  /** Observations since the current incident started. */
+  readonly len: number;
 }
 
 export type BaselineName = 'recent' | 'seasonal';
@@ -187,6 +192,7 @@ export function initialState(): SignalState {
     quiet: 0,
     peak: 0,
     inc: 0,
+    len: 0,
   };
 }
 
@@ -306,6 +312,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const tail = Math.max(tailInstant, tailSustained);
   let peak = state.peak * (1 - options.noveltyDecay);
   let incident = state.inc;
+  let incidentLength = state.armed === 0 ? state.len + 1 : 0;
   let alarm = anomaly;
   if (armed === 1) {
     if (peak > tail) {
@@ -320,10 +327,11 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   } else {
     alarm = anomaly * options.repeatDamping;
     incident = Math.max(incident, tail);
-    if (quiet >= options.rearmPoints) {
+    if (quiet >= options.rearmPoints || incidentLength >= options.maxIncidentPoints) {
       armed = 1;
       peak = Math.max(peak, incident);
       incident = 0;
+      incidentLength = 0;
     }
   }
 
@@ -346,6 +354,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     quiet,
     peak,
     inc: incident,
+    len: incidentLength,
   };
   // The reason reports the deviation that drove the score: this point's, or the sustained mean.
   const shown = timescale === 'sustained' ? sus : z;
