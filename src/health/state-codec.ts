@@ -9,7 +9,8 @@ import { initialEntityState } from './entity-health.js';
 const DIGITS = 5;
 
 function round(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isFinite(value) ? Number(value.toPrecision(DIGITS)) : 0;
+  // Integers (timestamps, counts) stay exact; estimates are rounded.
+  if (typeof value === 'number') return !Number.isFinite(value) ? 0 : Number.isInteger(value) ? value : Number(value.toPrecision(DIGITS));
   if (Array.isArray(value)) return value.map(round);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -19,7 +20,7 @@ function round(value: unknown): unknown {
   return value;
 }
 
-/** JSON text of a state, numbers rounded to 5 significant digits. */
+/** JSON text of a state, non-integer numbers rounded to 5 significant digits. */
 export function encodeState<T>(state: T): string {
   return JSON.stringify(round(state));
 }

@@ -109,3 +109,10 @@ describe('SLO-aware health', () => {
     expect(h.score!).toBeLessThan(0.5);
   });
 });
+
+describe('state codec', () => {
+  it('keeps integers (timestamps, counts) exact and rounds estimates', () => {
+    const text = encodeState({ ts: 1714995300000, n: 12345678, lvl: 0.123456789, bad: Number.NaN });
+    expect(JSON.parse(text)).toEqual({ ts: 1714995300000, n: 12345678, lvl: 0.12346, bad: 0 });
+  });
+});
