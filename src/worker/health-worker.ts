@@ -52,7 +52,14 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
   const everyMs = options.everyMs ?? 60_000;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
-  const connection = (): Redis => new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // BullMQ does not close connections it is given: keep them and quit them on close.
+  const connections: Redis[] = [];
+  const connection = (): Redis => {
+    const c = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    c.on('error', (error: Error) => log('health redis error', { error: error.message }));
+    connections.push(c);
+    return c;
+  };
   const data = connection();
   const queue = new Queue(HEALTH_QUEUE, { connection: connection(), prefix: QUEUE_PREFIX });
 
@@ -103,7 +110,11 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
 
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
-    const steps = [async () => worker?.close(), () => queue.close(), () => data.quit().then(() => undefined)];
+    const steps = [
+      async () => worker?.close(),
+      () => queue.close(),
+      ...connections.map((c) => async () => void (c.status === 'end' ? undefined : await c.quit())),
+    ];
     const errors: unknown[] = [];
     for (const stepFn of steps) {
       try {
