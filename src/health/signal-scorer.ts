@@ -86,7 +86,7 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   seasonalMinSamples: 6,
   clip: 3,
   errorRate: 0.01,
-  sustainedRate: 0.1,
+  sustainedRate: 0.15,
   calibrationRate: 0.02,
   heavyTails: false,
   incidentLearning: 0.3,
@@ -99,7 +99,7 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   rearmPoints: 150,
   maxIncidentPoints: 1200,
   repeatDamping: 0.3,
-  noveltyDecay: 0.003,
+  noveltyDecay: 0.002,
   noveltyPower: 2,
 });
 
