@@ -9,9 +9,17 @@ export interface VectorSample {
   readonly value: number;
 }
 
+export interface RangeSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  /** [epoch ms, value] pairs, in time order. */
+  readonly points: readonly (readonly [number, number])[];
+}
+
 export interface MetricsReader {
   /** Evaluates `expr` at `at`; returns the instant vector. */
   instant(expr: string, at: Date): Promise<VectorSample[]>;
+  /** Evaluates `expr` from `start` to `end` every `stepMs` (for backfilling baselines). */
+  range(expr: string, start: Date, end: Date, stepMs: number): Promise<RangeSeries[]>;
 }
 
 export interface PrometheusReaderOptions {
@@ -39,5 +47,14 @@ export class PrometheusReader implements MetricsReader {
       out.push({ labels: sample.metric.labels, value: Number(sample.value.value) });
     }
     return out;
+  }
+
+  async range(expr: string, start: Date, end: Date, stepMs: number): Promise<RangeSeries[]> {
+    this.queries++;
+    const result = await this.#driver.rangeQuery(expr, start, end, stepMs / 1000, this.#timeout);
+    return (result.result as { metric: { labels: Record<string, string> }; values: { time: Date; value: number }[] }[]).map((series) => ({
+      labels: series.metric.labels,
+      points: series.values.map((v) => [v.time.getTime(), Number(v.value)] as const),
+    }));
   }
 }

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthResult } from '../../src/worker/health-cycle.js';
+import { backfillHealth } from '../../src/worker/health-backfill.js';
 import { registerHealthMetrics } from '../../src/worker/health-export.js';
 import { healthKeys } from '../../src/worker/health-keys.js';
 import { startHealthWorker, type HealthWorker } from '../../src/worker/health-worker.js';
@@ -192,5 +193,37 @@ describe('health worker: real Prometheus and Redis, two worker processes', () =>
     const staleRegistry = new Registry();
     registerHealthMetrics(staleRegistry, client, { now: () => END + 60 * MINUTE });
     expect(await staleRegistry.metrics()).not.toContain('vigil_health_score{');
+  });
+
+  it('backfills baselines from range queries in chunks, so the first live cycle already scores', async () => {
+    const stale = await client.keys(`${'{vigil}'}:health:*`);
+    if (stale.length > 0) await client.del(...stale);
+    const progress: string[] = [];
+    const report = await backfillHealth(reader, client, {
+      from: START + 5 * MINUTE,
+      to: FAULT_FROM - 2 * MINUTE,
+      chunkPoints: 20,
+      log: (message, fields) => progress.push(`${message} ${JSON.stringify(fields)}`),
+    });
+    expect(report.entities).toBe(6);
+    expect(report.chunks).toBe(Math.ceil(report.steps / 20));
+    expect(report.chunks).toBeGreaterThan(3);
+    expect(report.queries).toBe(report.chunks * 11);
+    expect(progress.filter((p) => p.startsWith('health backfill progress'))).toHaveLength(report.chunks);
+    expect(progress.at(-1)).toMatch(/^health backfill done/);
+
+    // The first live cycle after the backfill: every entity is scored, none "unknown".
+    const firstLive = FAULT_FROM - MINUTE;
+    await planner.triggerCycle(firstLive);
+    await waitFor('first live cycle', async () => {
+      const c = await client.hgetall(healthKeys.cycle(String(firstLive)));
+      return c.shards !== undefined && Number(c.done) === Number(c.shards) && Number(c.shards) > 0;
+    });
+    const results = Object.values(await client.hgetall(healthKeys.results)).map((v) => JSON.parse(v) as HealthResult);
+    expect(results).toHaveLength(6);
+    for (const r of results) {
+      expect(r.status).toBe('healthy');
+      expect(r.score).not.toBeNull();
+    }
   });
 });
