@@ -175,7 +175,13 @@ function holdFault(
   const judged = stepped.score;
   if (judged.status !== 'scored') return { health: live };
   const againstBase = healthFromRarity(judged.rarity, options.scorer);
-  const quiet = againstBase < options.unhealthyBelow ? 0 : current.quiet + 1;
+  // This cycle's own deviation from the pre-fault baseline (recovered from the sustained mean's update):
+  // once values are back inside the clip, the fading sustained mean does not hold the fault any longer.
+  const rate = scorerOptions.sustainedRate;
+  const zNow = (stepped.state.sus - (1 - rate) * current.base.sus) / rate;
+  const badNow = scorerOptions.direction === 'up' ? zNow : scorerOptions.direction === 'down' ? -zNow : Math.abs(zNow);
+  const looksNormal = againstBase >= options.unhealthyBelow || badNow < scorerOptions.clip;
+  const quiet = looksNormal ? current.quiet + 1 : 0;
   if (quiet >= options.releaseCycles && live.status !== 'unhealthy') return { health: live };
   // The frozen baselines do not learn; only the sustained deviation runs on, so a fault that persists
   // keeps (or gains) its weight against the pre-fault behaviour.

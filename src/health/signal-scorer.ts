@@ -50,17 +50,13 @@ export interface ScorerOptions {
   readonly sustainedRate: number;
   /** Learning rate of the calibration of features (their tracked quantiles). */
   readonly calibrationRate: number;
-  /** Estimate a heavy (Pareto) tail from the tracked quantiles instead of assuming a Gaussian one. */
-  readonly heavyTails: boolean;
   /** Factor on the calibration's learning rate during an incident (0 = never learn an outage there). */
   readonly incidentLearning: number;
   /** Smallest robust deviation in the signal's own unit (e.g. 0.001 for an error ratio). */
   readonly minScale: number;
   /** Smallest robust deviation relative to the typical magnitude of the signal. */
   readonly relativeMinScale: number;
-  /** −log10 of the tail probability that maps to anomaly score 0 (normal noise stays near it)... */
-  readonly baseLog10: number;
-  /** ... and how many decades more map to anomaly score 0.5 (the map r / (r + half) never saturates). */
+  /** Rarity (−log10 tail probability) that maps to anomaly score 0.5; anomaly = r / (r + half) never saturates. */
   readonly halfScoreLog10: number;
   /** Anomaly score at which an onset alarm fires (and health is "unhealthy" at 1 − alarmLevel). */
   readonly alarmLevel: number;
@@ -88,11 +84,9 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   errorRate: 0.01,
   sustainedRate: 0.15,
   calibrationRate: 0.02,
-  heavyTails: false,
   incidentLearning: 0.3,
   minScale: 0,
   relativeMinScale: 0.001,
-  baseLog10: 0,
   halfScoreLog10: 5,
   alarmLevel: 0.42,
   rearmLevel: 1 / 3,
@@ -265,10 +259,10 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // than Gaussian noise its tracked 99th percentile is, then turned into a tail probability.
   const qInstant: FeatureQuantiles = [state.cal[0] ?? GAUSSIAN_LOW, state.cal[1] ?? GAUSSIAN_HIGH];
   const qSustained: FeatureQuantiles = [state.cal[2] ?? GAUSSIAN_LOW, state.cal[3] ?? GAUSSIAN_HIGH];
-  const tailInstant = rarityLog10(instant, qInstant, options.heavyTails);
-  const tailSustained = rarityLog10(sustained / sustainedSd, qSustained, options.heavyTails);
+  const tailInstant = rarityLog10(instant, qInstant);
+  const tailSustained = rarityLog10(sustained / sustainedSd, qSustained);
   const timescale = tailSustained > tailInstant ? 'sustained' : 'instant';
-  const rarity = Math.max(0, Math.max(tailInstant, tailSustained) - options.baseLog10);
+  const rarity = Math.max(0, tailInstant, tailSustained);
   const anomaly = rarity / (rarity + options.halfScoreLog10);
 
   // 4. Learning, down-weighted for outliers.

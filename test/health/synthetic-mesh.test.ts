@@ -124,6 +124,24 @@ describe('synthetic mesh: injected faults', () => {
     expect(unhealthy / health.length).toBeGreaterThan(0.95);
   });
 
+  it.each(services)('$name: recovers once a 1-hour fault ends (the held fault is released)', (service) => {
+    const start = 11 * 1440 + 10 * 60;
+    const { samples, states } = history(service);
+    let state = states[start]!;
+    const statuses: string[] = [];
+    for (let i = start; i < start + 180; i++) {
+      const values = { ...samples[i]!.values };
+      if (i < start + 60) values.latency_p99 *= 2;
+      const r = scoreEntity(state, { timestampMs: samples[i]!.timestampMs, values });
+      state = r.state;
+      statuses.push(r.health.status);
+    }
+    expect(statuses.slice(2, 60).every((s) => s === 'unhealthy')).toBe(true);
+    // Healthy again within 20 cycles of the end (the sustained deviation fades), and stays so.
+    expect(statuses.slice(80).every((s) => s === 'healthy')).toBe(true);
+    expect(state.held?.latency_p99).toBeUndefined();
+  });
+
   it('a 2-day fault that burns an SLO is still reported unhealthy on day 2, and the reason says so', () => {
     const service = services[1]!;
     const start = 12 * 1440;
