@@ -123,12 +123,13 @@ export function scoreEntity(
   for (const name of signalNames) {
     const value = observation.values[name];
     const prior = state.signals[name];
-    if (value === undefined || !Number.isFinite(value)) {
-      signals[name] = { status: 'unknown', score: null, rarity: null, onset: 0, reason: null, unknownBecause: 'no data' };
-      continue;
-    }
-    if (signalDefinitions[name].needsTraffic && !enoughTraffic) {
-      signals[name] = { status: 'unknown', score: null, rarity: null, onset: 0, reason: null, unknownBecause: 'low traffic' };
+    const unknownBecause =
+      value === undefined || !Number.isFinite(value) ? 'no data' : signalDefinitions[name].needsTraffic && !enoughTraffic ? 'low traffic' : undefined;
+    if (unknownBecause || value === undefined) {
+      signals[name] = { status: 'unknown', score: null, rarity: null, onset: 0, reason: null, unknownBecause: unknownBecause ?? 'no data' };
+      // A gap in the data does not end a held fault.
+      const keep = state.held?.[name];
+      if (keep) held[name] = keep;
       continue;
     }
     const scorerOptions = signalScorerOptions(name, options.scorer);

@@ -116,3 +116,17 @@ describe('state codec', () => {
     expect(JSON.parse(text)).toEqual({ ts: 1714995300000, n: 12345678, lvl: 0.12346, bad: 0 });
   });
 });
+
+describe('held faults', () => {
+  it('survive a cycle without data for the signal', () => {
+    const { state, last } = learned(2 * 1440, 3);
+    let s = state;
+    let t = last;
+    const faulty = (p99: number | undefined) => ({ request_rate: 40, error_ratio: 0.002, latency_p95: 150, ...(p99 === undefined ? {} : { latency_p99: p99 }) });
+    for (let i = 0; i < 5; i++) s = scoreEntity(s, { timestampMs: (t += 60_000), values: faulty(5000) }).state;
+    expect(s.held?.latency_p99).toBeDefined();
+    const gap = scoreEntity(s, { timestampMs: (t += 60_000), values: faulty(undefined) });
+    expect(gap.health.signals.latency_p99?.status).toBe('unknown');
+    expect(gap.state.held?.latency_p99?.since).toBe(s.held?.latency_p99?.since);
+  });
+});
