@@ -4,7 +4,9 @@
  */
 import type { EntityKind } from '../sources/prometheus-health-queries.js';
 
-export const HASH_TAG = '{vigil}';
+import { hashTag } from './redis-keys.js';
+
+export const HASH_TAG = hashTag;
 /** BullMQ queue name; BullMQ keys are `${HASH_TAG}:health:...` via the queue prefix. */
 export const HEALTH_QUEUE = 'health';
 export const QUEUE_PREFIX = HASH_TAG;
