@@ -23,6 +23,8 @@ export interface SloCatalogEntry {
   readonly name: string;
   /** The selected service's name (`service` label). */
   readonly service: string;
+  /** The selected service's namespace; absent in entries written before it existed (then the SLO's). */
+  readonly serviceNamespace?: string;
   /** Goal in percent as written in the SLO, e.g. "99.9". */
   readonly goal: string;
   /** Rolling: length in seconds. Calendar: day|week|month in an IANA zone. */

@@ -52,17 +52,27 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Reads one documented option: the flag if given, else its `VIGIL_*` variable, else its default. */
+export function optionReader(docs: readonly OptionDoc[], flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): (flag: string) => string {
+  return (flag) => {
+    const doc = docs.find((o) => o.flag === flag);
+    if (!doc) throw new Error(`undocumented option --${flag}`);
+    const fromFlag = flags[flag];
+    return typeof fromFlag === 'string' ? fromFlag : (env[doc.env] ?? doc.default);
+  };
+}
+
 /**
  * Merges flags (already parsed), environment and defaults. `env` is passed in so tests need not touch the
  * real environment.
  */
-export function resolveConfig(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): VigilConfig {
-  const value = (flag: string): string => {
-    const doc = sharedOptions.find((o) => o.flag === flag)!;
-    const fromFlag = flags[flag];
-    if (typeof fromFlag === 'string') return fromFlag;
-    return env[doc.env] ?? doc.default;
-  };
+export function resolveConfig(
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+  /** Roles that serve no API data (controller, worker) expose only metrics and health on --listen. */
+  options: { servesApi?: boolean } = {},
+): VigilConfig {
+  const value = optionReader(sharedOptions, flags, env);
   const source = value('source');
   if (source !== 'kubernetes' && !/^dir:.+/.test(source)) {
     throw new ConfigError(`--source must be dir:PATH or kubernetes, got ${JSON.stringify(source)}`);
@@ -72,7 +82,7 @@ export function resolveConfig(flags: Readonly<Record<string, unknown>>, env: Nod
     throw new ConfigError(`--auth must be none, tokens:FILE or kubernetes, got ${JSON.stringify(auth)}`);
   }
   const listen = parseListen(value('listen'));
-  if (auth === 'none' && !isLoopback(listen.host)) {
+  if ((options.servesApi ?? true) && auth === 'none' && !isLoopback(listen.host)) {
     throw new ConfigError(`--auth none is refused on a non-loopback address (${listen.host}); use tokens:FILE or kubernetes`);
   }
   for (const flag of ['prometheus-url', 'redis-url']) {

@@ -1,7 +1,7 @@
 /**
- * The worker's only door to Prometheus: instant queries through `prometheus-query`, with a timeout and
- * retries with exponential backoff. Speaks the plain HTTP API, so Thanos Query or Mimir can stand in.
- * A failed query is an error, never an empty result or a zero.
+ * The workers' only door to Prometheus: instant and range queries through `prometheus-query`, with a
+ * timeout and retries with exponential backoff. Speaks the plain HTTP API, so Thanos Query or Mimir can
+ * stand in. A failed query is an error, never an empty result or a zero.
  */
 import { PrometheusDriver } from 'prometheus-query';
 
@@ -11,9 +11,19 @@ export interface VectorSample {
   readonly value: number;
 }
 
-/** Narrow interface the budget worker depends on. */
+export interface RangeSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  /** [epoch ms, value] pairs, in time order. */
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** Narrow interface the workers depend on. */
 export interface MetricsReader {
   instantQuery(expr: string, evalTimeMs: number): Promise<VectorSample[]>;
+  /** `expr` from `startMs` to `endMs` every `stepMs` (baseline backfills). */
+  rangeQuery(expr: string, startMs: number, endMs: number, stepMs: number): Promise<RangeSeries[]>;
+  /** Queries sent so far, retries not counted (for cycle metrics and benchmarks). */
+  readonly queries: number;
 }
 
 export class PrometheusQueryError extends Error {
@@ -63,28 +73,51 @@ export function createPrometheusReader(options: PrometheusReaderOptions): Metric
   const driver = new PrometheusDriver({ endpoint: options.url.replace(/\/+$/, ''), baseURL: '/api/v1', timeout: timeoutMs, preferPost: true });
   const serverTimeout = `${Math.max(1, Math.floor(timeoutMs / 1000))}s`;
 
-  return {
-    async instantQuery(expr, evalTimeMs) {
-      let last: ReturnType<typeof describe> | undefined;
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        const started = performance.now();
-        try {
-          const result = await driver.instantQuery(expr, evalTimeMs, serverTimeout);
-          if (result.resultType !== 'vector') throw { errorType: 'unexpected_result', error: `expected a vector, got ${result.resultType}`, httpStatus: 422 };
-          options.onAttempt?.({ ok: true, seconds: (performance.now() - started) / 1000 });
-          return result.result.map((s: { metric: { name?: string; labels: Record<string, string> }; value: { value: number } }) => ({
-            labels: s.metric.labels,
-            value: Number(s.value.value),
-          }));
-        } catch (error) {
-          last = describe(error);
-          options.onAttempt?.({ ok: false, seconds: (performance.now() - started) / 1000, errorType: last.errorType });
-          if (!last.retryable || attempt === attempts) break;
-          const delay = backoffMs * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4);
-          await new Promise((r) => setTimeout(r, delay));
-        }
+  /** Runs one query with timeout and retries; `call` performs a single attempt. */
+  async function withRetries<T>(expr: string, call: () => Promise<T>): Promise<T> {
+    let last: ReturnType<typeof describe> | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const started = performance.now();
+      try {
+        const value = await call();
+        options.onAttempt?.({ ok: true, seconds: (performance.now() - started) / 1000 });
+        return value;
+      } catch (error) {
+        last = describe(error);
+        options.onAttempt?.({ ok: false, seconds: (performance.now() - started) / 1000, errorType: last.errorType });
+        if (!last.retryable || attempt === attempts) break;
+        const delay = backoffMs * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4);
+        await new Promise((r) => setTimeout(r, delay));
       }
-      throw new PrometheusQueryError(`Prometheus query failed: ${last?.message}`, expr, last?.retryable ?? true);
+    }
+    throw new PrometheusQueryError(`Prometheus query failed: ${last?.message}`, expr, last?.retryable ?? true);
+  }
+
+  let queries = 0;
+  return {
+    get queries() {
+      return queries;
+    },
+    instantQuery(expr, evalTimeMs) {
+      queries++;
+      return withRetries(expr, async () => {
+        const result = await driver.instantQuery(expr, evalTimeMs, serverTimeout);
+        if (result.resultType !== 'vector') throw { errorType: 'unexpected_result', error: `expected a vector, got ${result.resultType}`, httpStatus: 422 };
+        return result.result.map((s: { metric: { labels: Record<string, string> }; value: { value: number } }) => ({
+          labels: s.metric.labels,
+          value: Number(s.value.value),
+        }));
+      });
+    },
+    rangeQuery(expr, startMs, endMs, stepMs) {
+      queries++;
+      return withRetries(expr, async () => {
+        const result = await driver.rangeQuery(expr, startMs, endMs, stepMs / 1000, serverTimeout);
+        return (result.result as Array<{ metric: { labels: Record<string, string> }; values: Array<{ time: Date; value: number }> }>).map((series) => ({
+          labels: series.metric.labels,
+          points: series.values.map((v) => [v.time.getTime(), Number(v.value)] as const),
+        }));
+      });
     },
   };
 }

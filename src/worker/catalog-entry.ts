@@ -15,6 +15,7 @@ export function catalogEntry(slo: Slo, policies: readonly SloPolicy[]): SloCatal
     namespace: slo.ref.namespace,
     name: slo.ref.name,
     service: slo.service.name,
+    serviceNamespace: slo.service.namespace,
     goal: slo.goal,
     period: w.type === 'rolling' ? { rollingSeconds: Math.round(w.ms / 1000) } : { calendar: { length: w.length, timeZone: w.timeZone } },
     policies: policies.map((p) => ({

@@ -3,7 +3,7 @@
  * precedence: flag, then `VIGIL_*` variable (from the env object passed in), then default.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { ConfigError, parseListen, type OptionDoc } from '../config/config.js';
+import { ConfigError, optionReader, parseListen, type OptionDoc } from '../config/config.js';
 import { parseDuration } from '../budget/duration.js';
 
 export interface WorkerConfig {
@@ -15,6 +15,12 @@ export interface WorkerConfig {
   readonly queryTimeoutMs: number;
   /** Pinned evaluation instant (replaying history, debugging); undefined = the cycle start. */
   readonly evaluateAtMs: number | undefined;
+  /** Health scoring in this replica (cycles, shards, backfill). */
+  readonly health: boolean;
+  readonly healthCycleMs: number;
+  /** Cold start: learn baselines from this much Prometheus history when Redis holds none (0 = off). */
+  readonly healthBackfillMs: number;
+  readonly healthShardSize: number;
 }
 
 export const workerOptions: readonly OptionDoc[] = [
@@ -25,6 +31,10 @@ export const workerOptions: readonly OptionDoc[] = [
   { flag: 'stalled-interval', env: 'VIGIL_WORKER_STALLED_INTERVAL', default: '30s', description: 'how often stalled jobs are looked for' },
   { flag: 'query-timeout', env: 'VIGIL_PROMETHEUS_TIMEOUT', default: '20s', description: 'timeout of one Prometheus query attempt' },
   { flag: 'evaluate-at', env: 'VIGIL_WORKER_EVALUATE_AT', default: '', description: 'compute budgets as of this RFC 3339 instant instead of now (replaying history)' },
+  { flag: 'health', env: 'VIGIL_HEALTH', default: 'true', description: 'score the health of services and workloads in this replica (true|false)' },
+  { flag: 'health-cycle', env: 'VIGIL_HEALTH_CYCLE', default: '1m', description: 'health cycle: how often every entity is scored' },
+  { flag: 'health-backfill', env: 'VIGIL_HEALTH_BACKFILL', default: '7d', description: 'cold start: learn baselines from this much history when none are stored (0 = off)' },
+  { flag: 'health-shard-size', env: 'VIGIL_HEALTH_SHARD_SIZE', default: '250', description: 'entities per health shard job (shards spread over replicas)' },
 ];
 
 export const workerParseOptions: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
@@ -32,18 +42,23 @@ export const workerParseOptions: NonNullable<ParseArgsConfig['options']> = Objec
 );
 
 export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): WorkerConfig {
-  const value = (flag: string): string => {
-    const doc = workerOptions.find((o) => o.flag === flag)!;
-    const fromFlag = flags[flag];
-    return typeof fromFlag === 'string' ? fromFlag : (env[doc.env] ?? doc.default);
-  };
+  const value = optionReader(workerOptions, flags, env);
   const ms = (flag: string, min: number): number => {
     const seconds = parseDuration(value(flag));
     if (seconds === undefined || seconds * 1000 < min) throw new ConfigError(`--${flag} must be a duration of at least ${min} ms, got ${JSON.stringify(value(flag))}`);
     return seconds * 1000;
   };
-  const concurrency = Number(value('concurrency'));
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) throw new ConfigError(`--concurrency must be an integer in 1..10000, got ${JSON.stringify(value('concurrency'))}`);
+  const integer = (flag: string, min: number, max: number): number => {
+    const n = Number(value(flag));
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${flag} must be an integer in ${min}..${max}, got ${JSON.stringify(value(flag))}`);
+    return n;
+  };
+  const bool = (flag: string): boolean => {
+    const v = value(flag);
+    if (v !== 'true' && v !== 'false') throw new ConfigError(`--${flag} must be true or false, got ${JSON.stringify(v)}`);
+    return v === 'true';
+  };
+  const concurrency = integer('concurrency', 1, 10_000);
   const listen = value('metrics-listen');
   const evaluateAt = value('evaluate-at');
   const evaluateAtMs = evaluateAt === '' ? undefined : Date.parse(evaluateAt);
@@ -56,5 +71,9 @@ export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, en
     stalledIntervalMs: ms('stalled-interval', 500),
     queryTimeoutMs: ms('query-timeout', 100),
     evaluateAtMs,
+    health: bool('health'),
+    healthCycleMs: ms('health-cycle', 1000),
+    healthBackfillMs: value('health-backfill') === '0' ? 0 : ms('health-backfill', 60_000),
+    healthShardSize: integer('health-shard-size', 1, 100_000),
   });
 }

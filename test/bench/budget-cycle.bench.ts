@@ -12,7 +12,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { defaultWindows } from '../../src/budget/series-names.js';
 import { canonicalWindow } from '../../src/budget/duration.js';
 import type { SloCatalogEntry } from '../../src/budget/slo.js';
-import { createPrometheusReader, type MetricsReader } from '../../src/sources/prometheus-reader.js';
+import { createPrometheusReader } from '../../src/sources/prometheus-reader.js';
 import { syncSloCatalog } from '../../src/worker/catalog.js';
 import { createResultsRegistry } from '../../src/export/results-registry.js';
 import { startBudgetWorker } from '../../src/worker/budget-worker.js';
@@ -72,16 +72,6 @@ async function writeHistory(file: string): Promise<void> {
   await once(out, 'finish');
 }
 
-function countingReader(inner: MetricsReader): MetricsReader & { count: number } {
-  const r = {
-    count: 0,
-    instantQuery(expr: string, at: number) {
-      r.count++;
-      return inner.instantQuery(expr, at);
-    },
-  };
-  return r;
-}
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
@@ -96,7 +86,7 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   const catalogStarted = performance.now();
   await syncSloCatalog(redis, Array.from({ length: n }, (_, i) => entry(i)));
   const catalogMs = performance.now() - catalogStarted;
-  const reader = countingReader(createPrometheusReader({ url: prometheusUrl, timeoutMs: 30_000 }));
+  const reader = createPrometheusReader({ url: prometheusUrl, timeoutMs: 30_000 });
   const startedAt = Date.now();
   const worker = await startBudgetWorker({
     redisUrl,
@@ -123,10 +113,10 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   // Steady state: the next cycle boundary, when every scheduler fires.
   const boundary = Math.ceil(Date.now() / CYCLE_MS) * CYCLE_MS;
   await new Promise((r) => setTimeout(r, boundary - Date.now()));
-  const queriesBefore = reader.count;
+  const queriesBefore = reader.queries;
   await waitFor('steady cycle', async () => (await computedSince(boundary)) === n, { timeoutMs: 300_000, intervalMs: 100 });
   const steadyCycleMs = Date.now() - boundary;
-  const queriesPerCycle = reader.count - queriesBefore;
+  const queriesPerCycle = reader.queries - queriesBefore;
   const total = await usedMemory(redis);
   const results = Number(await redis.memory('USAGE', redisKeys.budgetResults, 'SAMPLES', '0'));
   const catalog = Number(await redis.memory('USAGE', redisKeys.sloCatalog, 'SAMPLES', '0'));

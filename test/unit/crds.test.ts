@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { renderCrdYaml } from '../../src/model/crd-yaml.js';
+import { renderCrdKustomization, renderCrdYaml } from '../../src/model/crd-yaml.js';
 import { buildCrds } from '../../src/model/crds.js';
 import { celRules } from '../../src/model/cel-rules.js';
 
@@ -9,6 +9,11 @@ describe('CRDs come from the same schema as the runtime validator', () => {
   it.each(buildCrds().map((c) => [c.file, c.crd] as const))('crds/%s is what the schema generates (run npm run crds:update)', (file, crd) => {
     const committed = readFileSync(new URL(`../../crds/${file}`, import.meta.url), 'utf8');
     expect(committed).toBe(renderCrdYaml(crd));
+  });
+
+  it('crds/kustomization.yaml lists exactly the generated CRDs', () => {
+    const committed = readFileSync(new URL('../../crds/kustomization.yaml', import.meta.url), 'utf8');
+    expect(committed).toBe(renderCrdKustomization(buildCrds().map((c) => c.file)));
   });
 
   it('every CEL rule the runtime enforces is in a CRD, and nothing else', () => {

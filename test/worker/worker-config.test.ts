@@ -12,7 +12,12 @@ describe('worker options', () => {
       stalledIntervalMs: 30_000,
       queryTimeoutMs: 20_000,
       evaluateAtMs: undefined,
+      health: true,
+      healthCycleMs: 60_000,
+      healthBackfillMs: 7 * 86_400_000,
+      healthShardSize: 250,
     });
+    expect(resolveWorkerConfig({ health: 'false', 'health-backfill': '0' }, {})).toMatchObject({ health: false, healthBackfillMs: 0 });
     const env = { VIGIL_WORKER_CYCLE: '30s', VIGIL_WORKER_CONCURRENCY: '10', VIGIL_WORKER_METRICS_LISTEN: 'none' };
     expect(resolveWorkerConfig({}, env)).toMatchObject({ cycleMs: 30_000, concurrency: 10, metricsListen: undefined });
     expect(resolveWorkerConfig({ cycle: '2m', 'evaluate-at': '2026-10-28T09:00:00Z' }, env)).toMatchObject({ cycleMs: 120_000, evaluateAtMs: Date.parse('2026-10-28T09:00:00Z') });
@@ -22,6 +27,8 @@ describe('worker options', () => {
     [{ cycle: 'often' }, /--cycle/],
     [{ cycle: '100ms' }, /--cycle/],
     [{ concurrency: '0' }, /--concurrency/],
+    [{ health: 'yes' }, /--health must be true or false/],
+    [{ 'health-shard-size': '0' }, /--health-shard-size/],
     [{ 'metrics-listen': 'nowhere' }, /--listen/],
     [{ 'evaluate-at': 'yesterday' }, /--evaluate-at/],
   ])('rejects %j', (flags, message) => {

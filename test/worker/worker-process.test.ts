@@ -28,7 +28,7 @@ function vigilWorker(prometheusUrl: string, extra: string[] = []): RunningProces
     '--import', 'tsx', bin, 'worker',
     `--redis-url=${redisServer.url}`, `--prometheus-url=${prometheusUrl}`,
     '--cycle=2s', '--lock-duration=2s', '--stalled-interval=1s', '--query-timeout=60s',
-    '--metrics-listen=none', `--evaluate-at=${new Date(EVAL).toISOString()}`, '--log-level=info',
+    '--metrics-listen=none', '--health=false', `--evaluate-at=${new Date(EVAL).toISOString()}`, '--log-level=info',
     ...extra,
   ]);
   processes.push(p);
@@ -89,9 +89,9 @@ it('retries the jobs of a worker killed with SIGKILL on another worker, with cor
   }
 });
 
-it('serves its own metrics, and shuts down gracefully on SIGTERM', { timeout: 180_000 }, async () => {
+it('serves its own metrics, runs health cycles too, and shuts down gracefully on SIGTERM', { timeout: 180_000 }, async () => {
   const metricsPort = await freePort();
-  const c = vigilWorker(history.prometheus.url, [`--metrics-listen=127.0.0.1:${metricsPort}`]);
+  const c = vigilWorker(history.prometheus.url, [`--metrics-listen=127.0.0.1:${metricsPort}`, '--health=true', '--health-cycle=2s', '--health-backfill=1h']);
   const since = Date.now();
   await waitFor('worker C computing', async () => [...(await readResults(redis)).values()].some((r) => r.computedAtMs > since), { timeoutMs: 60_000 });
   const own = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -99,6 +99,9 @@ it('serves its own metrics, and shuts down gracefully on SIGTERM', { timeout: 18
     expect(own).toContain(name);
   }
   expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+  // The health role ran its cold-start backfill and plans cycles in the same process.
+  await waitFor('a health cycle planned', async () => (await redis.exists('{vigil}:health:last-cycle')) === 1, { timeoutMs: 60_000 });
+  expect(c.output()).toContain('health backfill done');
   const exited = new Promise<number | null>((resolve) => c.child.once('exit', (code) => resolve(code)));
   const stoppingAt = Date.now();
   c.child.kill('SIGTERM');

@@ -1,10 +1,10 @@
 /** `vigil generate`: SLO resources in, Prometheus rules out (Git/CI mode, no servers). */
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatIssue } from '../../model/issue.js';
 import { compile } from '../../rules/compile.js';
 import { outputFormats, renderOutputChunks, type OutputFormat } from '../../rules/render-output.js';
+import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
 import { loadResources } from '../load-resources.js';
 
@@ -24,43 +24,28 @@ rules. Built-in templates (sli-templates/) and the workbook policy set are inclu
 `;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        file: { type: 'string', short: 'f', multiple: true },
-        output: { type: 'string', short: 'o' },
-        format: { type: 'string', default: 'rule-file' },
-        label: { type: 'string', multiple: true },
-        'keep-going': { type: 'boolean', default: false },
-        'no-builtins': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.stderr(`vigil generate: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(usage);
-    return 0;
-  }
-  if (!values.file?.length) {
-    io.stderr(`vigil generate: at least one -f FILE|DIR is required\n\n${usage}`);
-    return 2;
-  }
-  if (!outputFormats.includes(values.format as OutputFormat)) {
-    io.stderr(`vigil generate: --format must be one of ${outputFormats.join(', ')}\n`);
-    return 2;
-  }
+  const args = parseCommandArgs(
+    'generate',
+    argv,
+    {
+      file: { type: 'string', short: 'f', multiple: true },
+      output: { type: 'string', short: 'o' },
+      format: { type: 'string', default: 'rule-file' },
+      label: { type: 'string', multiple: true },
+      'keep-going': { type: 'boolean', default: false },
+      'no-builtins': { type: 'boolean', default: false },
+    },
+    usage,
+    io,
+  );
+  if (!args.ok) return args.exitCode;
+  const { values } = args;
+  if (!values.file?.length) return usageError('generate', 'at least one -f FILE|DIR is required', usage, io);
+  if (!outputFormats.includes(values.format as OutputFormat)) return usageError('generate', `--format must be one of ${outputFormats.join(', ')}`, usage, io);
   const labels: Record<string, string> = {};
   for (const pair of values.label ?? []) {
     const [key, ...rest] = pair.split('=');
-    if (!key || rest.length === 0) {
-      io.stderr(`vigil generate: --label must be KEY=VALUE, got "${pair}"\n`);
-      return 2;
-    }
+    if (!key || rest.length === 0) return usageError('generate', `--label must be KEY=VALUE, got "${pair}"`, usage, io);
     labels[key] = rest.join('=');
   }
 

@@ -1,7 +1,7 @@
 /** `vigil validate`: the generate pipeline without output; every issue with file:line, exit 1 on errors. */
-import { parseArgs } from 'node:util';
 import { formatIssue } from '../../model/issue.js';
 import { compile } from '../../rules/compile.js';
+import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
 import { loadResources } from '../load-resources.js';
 
@@ -12,28 +12,10 @@ PromQL parsing. Prints every problem as FILE:LINE and exits 1 when any is an err
 `;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        file: { type: 'string', short: 'f', multiple: true },
-        'no-builtins': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.stderr(`vigil validate: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(usage);
-    return 0;
-  }
-  if (!values.file?.length) {
-    io.stderr(`vigil validate: at least one -f FILE|DIR is required\n\n${usage}`);
-    return 2;
-  }
+  const args = parseCommandArgs('validate', argv, { file: { type: 'string', short: 'f', multiple: true }, 'no-builtins': { type: 'boolean', default: false } }, usage, io);
+  if (!args.ok) return args.exitCode;
+  const { values } = args;
+  if (!values.file?.length) return usageError('validate', 'at least one -f FILE|DIR is required', usage, io);
   const loaded = loadResources(values.file, io.cwd, { builtins: !values['no-builtins'] });
   const result = compile(loaded.resources);
   const issues = [...loaded.issues, ...result.issues];

@@ -4,14 +4,19 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, resolveConfig, sharedOptions, sharedParseOptions } from '../../config/config.js';
 import { createLogger } from '../../observability/logger.js';
+import { Redis } from 'ioredis';
 import { startBudgetWorker } from '../../worker/budget-worker.js';
+import { startHealthWorker, type HealthWorker } from '../../worker/health-worker.js';
+import { coldStartBackfill } from '../../worker/health-cold-start.js';
+import { budgetSloBurns } from '../../worker/slo-burns.js';
+import { createPrometheusReader } from '../../sources/prometheus-reader.js';
 import { resolveWorkerConfig, workerOptions, workerParseOptions } from '../../worker/worker-config.js';
 import type { CommandIo } from '../io.js';
 
 function usage(): string {
   const line = (o: { flag: string; env: string; default: string; description: string }) =>
     `  --${o.flag.padEnd(18)} ${o.description} (env ${o.env}, default ${JSON.stringify(o.default)})`;
-  return ['usage: vigil worker [options]', '', 'Computes error budgets for every SLO in the catalog (BullMQ on Redis).', '', ...workerOptions.map(line), ...sharedOptions.filter((o) => ['prometheus-url', 'redis-url', 'log-level'].includes(o.flag)).map(line), ''].join('\n');
+  return ['usage: vigil worker [options]', '', 'Computes error budgets for every SLO in the catalog and health scores for every service and workload (BullMQ on Redis).', '', ...workerOptions.map(line), ...sharedOptions.filter((o) => ['prometheus-url', 'redis-url', 'log-level'].includes(o.flag)).map(line), ''].join('\n');
 }
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -28,7 +33,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   }
   let shared, own;
   try {
-    shared = resolveConfig(values, io.env);
+    shared = resolveConfig(values, io.env, { servesApi: false });
     own = resolveWorkerConfig(values, io.env);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -51,6 +56,27 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     logger,
   });
   if (worker.metricsAddress) io.stdout(`vigil worker: metrics on http://${worker.metricsAddress.host}:${worker.metricsAddress.port}/metrics\n`);
+  let health: HealthWorker | undefined;
+  let redis: Redis | undefined;
+  if (own.health) {
+    redis = new Redis(shared.redisUrl, { maxRetriesPerRequest: 3 });
+    redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
+    const reader = createPrometheusReader({ url: shared.prometheusUrl, timeoutMs: own.queryTimeoutMs });
+    const log = (message: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, message);
+    try {
+      await coldStartBackfill(redis, reader, { historyMs: own.healthBackfillMs, stepMs: own.healthCycleMs, now: Date.now(), log });
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'health backfill failed; baselines will be learned from live cycles');
+    }
+    health = await startHealthWorker({
+      redisUrl: shared.redisUrl,
+      reader,
+      everyMs: own.healthCycleMs,
+      shardSize: own.healthShardSize,
+      sloBurns: budgetSloBurns(redis, { cycleMs: own.cycleMs }),
+      log,
+    });
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
@@ -59,6 +85,14 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  await worker.close();
+  // Every step runs even if one fails.
+  const steps = [() => health?.close(), () => worker.close(), async () => redis?.disconnect()];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'error during worker shutdown');
+    }
+  }
   return 0;
 }

@@ -1,0 +1,113 @@
+/**
+ * Publishes what the controller compiled to Redis for the workers (the SLO catalog they compute budgets
+ * for). Reconciles call `published()` per SLO; writes are batched (one round trip per flush, however many
+ * SLOs changed), and `resync()` rewrites the whole catalog so one lost by Redis comes back. Redis being
+ * down never fails a reconcile: the change stays pending and the next flush retries it.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import type { CompiledSlo } from '../rules/compile.js';
+import type { SloCatalogEntry } from '../budget/slo.js';
+import { catalogEntryFromCompiled } from '../worker/catalog-entry.js';
+import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../worker/catalog.js';
+
+export interface SloPublisher {
+  /** The SLO compiled to this; undefined when it was deleted (an invalid SLO keeps its last entry, as it keeps its rules). */
+  published(slo: { readonly namespace: string; readonly name: string }, compiled: CompiledSlo | undefined): void;
+  /** Rewrites everything published so far (after leadership changes, periodically). */
+  resync(): void;
+  close(): Promise<void>;
+}
+
+export interface CatalogPublisherOptions {
+  readonly redis: Redis;
+  readonly logger: Logger;
+  /** Gather changes this long before writing them. Default 250 ms. */
+  readonly flushDelayMs?: number;
+  /** Extra writers of the same compiled SLOs (e.g. the API's documents). */
+  readonly alsoPublish?: (slos: ReadonlyMap<string, CompiledSlo>) => Promise<void>;
+  readonly onError?: (error: unknown) => void;
+}
+
+export class CatalogPublisher implements SloPublisher {
+  private readonly entries = new Map<string, SloCatalogEntry>();
+  private readonly compiled = new Map<string, CompiledSlo>();
+  private readonly pendingUpserts = new Set<string>();
+  private readonly pendingRemovals = new Map<string, { namespace: string; name: string }>();
+  private fullSync = false;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: CatalogPublisherOptions) {}
+
+  published(slo: { readonly namespace: string; readonly name: string }, compiled: CompiledSlo | undefined): void {
+    const key = `${slo.namespace}/${slo.name}`;
+    if (compiled) {
+      this.entries.set(key, catalogEntryFromCompiled(compiled));
+      this.compiled.set(key, compiled);
+      this.pendingUpserts.add(key);
+      this.pendingRemovals.delete(key);
+    } else {
+      // Also when never published here: a previous process may have left it in Redis.
+      this.entries.delete(key);
+      this.compiled.delete(key);
+      this.pendingUpserts.delete(key);
+      this.pendingRemovals.set(key, { namespace: slo.namespace, name: slo.name });
+    }
+    this.schedule();
+  }
+
+  resync(): void {
+    this.fullSync = true;
+    this.schedule();
+  }
+
+  /** Writes whatever is pending now; resolves when written (or failed and left pending). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  private schedule(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => void this.flush(), this.options.flushDelayMs ?? 250);
+    this.timer.unref?.();
+  }
+
+  private async write(): Promise<void> {
+    const full = this.fullSync;
+    const upserts = [...this.pendingUpserts];
+    const removals = [...this.pendingRemovals.values()];
+    if (!full && upserts.length === 0 && removals.length === 0) return;
+    this.fullSync = false;
+    this.pendingUpserts.clear();
+    this.pendingRemovals.clear();
+    try {
+      const { redis } = this.options;
+      if (full) await syncSloCatalog(redis, [...this.entries.values()]);
+      else {
+        if (upserts.length) await upsertSloCatalog(redis, upserts.flatMap((k) => this.entries.get(k) ?? []));
+        if (removals.length) await removeFromCatalog(redis, removals);
+      }
+      await this.options.alsoPublish?.(this.compiled);
+    } catch (error) {
+      // Keep the work: a full sync covers everything that was pending.
+      this.fullSync = true;
+      this.options.onError?.(error);
+      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'publishing the SLO catalog to Redis failed; will retry');
+      if (!this.closed) {
+        this.timer = setTimeout(() => void this.flush(), 5_000);
+        this.timer.unref?.();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

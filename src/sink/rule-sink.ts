@@ -1,0 +1,51 @@
+/**
+ * Where rules go: PrometheusRule objects (Kubernetes) or rule files plus a Prometheus reload (directory
+ * mode). One unit of output per SLO; writes are skipped when the content hash is unchanged.
+ */
+import { createHash } from 'node:crypto';
+import type { RuleGroup } from '../controller/compile-contract.js';
+
+export interface SloTarget {
+  readonly namespace: string;
+  readonly name: string;
+  /** The SLO's uid (Kubernetes), for ownerReferences. */
+  readonly uid?: string;
+  readonly generation?: number;
+}
+
+export type ApplyOutcome = 'written' | 'unchanged';
+
+export interface RuleSink {
+  /** Loads what already exists; `onDrift` names an SLO whose output changed or vanished behind our back. */
+  start(onDrift: (slo: { namespace: string; name: string }) => void): Promise<void>;
+  apply(slo: SloTarget, groups: readonly RuleGroup[]): Promise<ApplyOutcome>;
+  /**
+   * Whether the SLO's output already holds groups with this hash (see groupsHash), without the groups:
+   * lets the controller skip compiling an SLO whose inputs have not changed since it last wrote.
+   */
+  isCurrent(slo: SloTarget, groupsHash: string): Promise<boolean>;
+  /** Removes the SLO's output; false when there was none. */
+  remove(slo: { namespace: string; name: string }): Promise<boolean>;
+  /** Whether the SLO currently has output. */
+  has(slo: { namespace: string; name: string }): boolean;
+  /** SLOs that currently have output. */
+  list(): ReadonlyArray<{ namespace: string; name: string }>;
+  /** Where the SLO's rules live, for status messages. */
+  describe(slo: { namespace: string; name: string }): string;
+  /** The SLO generation whose rules are in place (when known). */
+  appliedGeneration(slo: { namespace: string; name: string }): number | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Content hash of the output. Plain JSON.stringify is enough (and several times cheaper than a canonical
+ * form): the output is built by deterministic code, so equal content has equal key order.
+ */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+/** Hash of an SLO's rule groups: what both sinks' content hashes are built on. */
+export function groupsHash(groups: readonly RuleGroup[]): string {
+  return contentHash(groups);
+}

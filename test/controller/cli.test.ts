@@ -1,0 +1,89 @@
+/** `vigil controller` as a process: directory mode against a real Prometheus, Kubernetes mode against the loopback API server; SIGTERM exits cleanly. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeKubeApiServer, type FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
+import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../support/processes.js';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
+import { startRedis } from '../support/redis.js';
+import { Redis } from 'ioredis';
+import { readSloCatalog } from '../../src/worker/catalog.js';
+import { slo, template } from './fixtures.js';
+import { isReady, put, ruleOf } from './kube-harness.js';
+
+const main = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+
+function vigil(args: string[]): RunningProcess {
+  return startProcess(process.execPath, ['--import', 'tsx', main, 'controller', ...args]);
+}
+
+function exitCode(proc: RunningProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (proc.child.exitCode !== null) return resolve(proc.child.exitCode);
+    proc.child.once('exit', (code) => resolve(code));
+  });
+}
+
+describe('vigil controller (process)', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  });
+
+  it('directory mode: rules reach Prometheus, the SLO reaches the workers\' catalog, /metrics and /status answer, SIGTERM exits 0', async () => {
+    const redisServer = await startRedis();
+    cleanup.push(redisServer.stop);
+    const resources = await tempDir('cli-resources');
+    const rules = await tempDir('cli-rules');
+    cleanup.push(resources.remove, rules.remove);
+    const prometheus: RunningPrometheus = await startPrometheus({ ruleFiles: [join(rules.path, '*.yaml')] });
+    cleanup.push(prometheus.stop);
+    await writeFile(join(resources.path, 'slos.yaml'), [template('availability'), slo('cli')].map((d) => stringify(d)).join('---\n'));
+    const port = await freePort();
+    const proc = vigil(['--source', `dir:${resources.path}`, '--rules-dir', rules.path, '--prometheus-url', prometheus.url, '--redis-url', redisServer.url, '--listen', `127.0.0.1:${port}`]);
+    cleanup.push(() => proc.stop('SIGKILL'));
+    await waitFor('rules in Prometheus', async () => {
+      if (proc.child.exitCode !== null) throw new Error(proc.output());
+      const body = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string }> } };
+      return body.data.groups.some((g) => g.name === 'vigil.team-a.cli.short');
+    }, { timeoutMs: 20_000 });
+    const redis = new Redis(redisServer.url);
+    cleanup.push(async () => redis.disconnect());
+    const catalog = await waitFor('SLO in the workers\' catalog', async () => (await readSloCatalog(redis)).entries.get('team-a/cli'));
+    expect(catalog.goal).toBeTypeOf('string');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^vigil_rule_reload_last_success_timestamp_seconds \d/m);
+    expect(metrics).toMatch(/^vigil_rule_reload_failures_total 0$/m);
+    const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { resources: Record<string, { conditions: Array<{ type: string; status: string }> }> };
+    expect(status.resources['ServiceLevelObjective/team-a/cli']!.conditions.find((c) => c.type === 'Ready')!.status).toBe('True');
+    proc.child.kill('SIGTERM');
+    expect(await exitCode(proc)).toBe(0);
+  });
+
+  it('Kubernetes mode: reconciles, holds the Lease, and releases it on SIGTERM', async () => {
+    const server: FakeKubeApiServer = await startFakeKubeApiServer();
+    cleanup.push(() => server.stop());
+    const dir = await tempDir('cli-kube');
+    cleanup.push(dir.remove);
+    const kubeconfig = join(dir.path, 'kubeconfig');
+    await writeFile(kubeconfig, server.kubeconfigYaml());
+    put(server, 'ServiceLevelIndicatorTemplate', template('availability'));
+    put(server, 'ServiceLevelObjective', slo('cli'));
+    const port = await freePort();
+    const proc = vigil(['--kubeconfig', kubeconfig, '--lease-namespace', 'vigil-system', '--identity', 'cli-test', '--rule-labels', 'prometheus=k8s', '--catalog', 'none', '--listen', `127.0.0.1:${port}`]);
+    cleanup.push(() => proc.stop('SIGKILL'));
+    await waitFor('ready', async () => {
+      if (proc.child.exitCode !== null) throw new Error(proc.output());
+      return isReady(server, 'ServiceLevelObjective', 'cli');
+    }, { timeoutMs: 20_000 });
+    expect(ruleOf(server, 'cli')!.metadata.labels).toMatchObject({ prometheus: 'k8s' });
+    const lease = () => server.getObject('coordination.k8s.io', 'leases', 'vigil-system', 'vigil-controller')?.spec as { holderIdentity?: string } | undefined;
+    expect(lease()?.holderIdentity).toBe('cli-test');
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^vigil_controller_is_leader 1$/m);
+    proc.child.kill('SIGTERM');
+    expect(await exitCode(proc)).toBe(0);
+    expect(lease()?.holderIdentity).toBe('');
+  });
+});

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { defaultScorerOptions, initialState, step, type BadDirection, type ScorerOptions, type SignalState, type StepScore } from '../../src/health/signal-scorer.js';
+import { encodeState } from '../../src/health/state-codec.js';
+import { prng } from './synthetic-mesh.js';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+function gaussianSeries(n: number, seed: number, mean = 100, sd = 5): number[] {
+  const random = prng(seed);
+  return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random()));
+}
+
+function run(values: readonly number[], options: ScorerOptions = defaultScorerOptions, start: SignalState = initialState()): { state: SignalState; scores: StepScore[] } {
+  let state = start;
+  const scores: StepScore[] = [];
+  values.forEach((v, i) => {
+    const r = step(state, T0 + i * MINUTE, v, options);
+    state = r.state;
+    scores.push(r.score);
+  });
+  return { state, scores };
+}
+
+describe('signal scorer', () => {
+  it('is unknown during warm-up and for non-finite values, and leaves the state alone for the latter', () => {
+    const { state, scores } = run(gaussianSeries(defaultScorerOptions.warmup, 1));
+    expect(scores.every((s) => s.status === 'unknown' && s.anomaly === null)).toBe(true);
+    const next = step(state, T0 + 10_000 * MINUTE, 101);
+    expect(next.score.status).toBe('scored');
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const r = step(state, T0, bad);
+      expect(r.score.status).toBe('unknown');
+      expect(r.state).toBe(state);
+    }
+  });
+
+  const history = gaussianSeries(2000, 7);
+  it.each<{ name: string; direction: BadDirection; value: number; anomalous: boolean }>([
+    { name: 'up flags a rise', direction: 'up', value: 180, anomalous: true },
+    { name: 'up ignores a drop', direction: 'up', value: 20, anomalous: false },
+    { name: 'down flags a drop', direction: 'down', value: 20, anomalous: true },
+    { name: 'down ignores a rise', direction: 'down', value: 180, anomalous: false },
+    { name: 'both flags a rise', direction: 'both', value: 180, anomalous: true },
+    { name: 'both flags a drop', direction: 'both', value: 20, anomalous: true },
+    { name: 'both ignores a normal value', direction: 'both', value: 101, anomalous: false },
+  ])('direction: $name', ({ direction, value, anomalous }) => {
+    const options = { ...defaultScorerOptions, direction };
+    const { state } = run(history, options);
+    const r = step(state, T0 + history.length * MINUTE, value, options);
+    if (r.score.status !== 'scored') throw new Error('expected a score');
+    if (anomalous) {
+      expect(r.score.anomaly).toBeGreaterThan(0.5);
+      expect(r.score.reason.direction).toBe(value > 100 ? 'above' : 'below');
+      expect(Math.abs(r.score.reason.deviations)).toBeGreaterThan(5);
+    } else {
+      expect(r.score.anomaly).toBeLessThan(0.2);
+    }
+  });
+
+  it('spreads scores of normal noise instead of bunching them at 0 or 1', () => {
+    const { scores } = run(gaussianSeries(5000, 3));
+    const a = scores.slice(500).map((s) => s.anomaly ?? Number.NaN);
+    expect(a.every((x) => x >= 0 && x <= 1)).toBe(true);
+    const sorted = [...a].sort((x, y) => x - y);
+    const q = (p: number): number => sorted[Math.floor(p * (sorted.length - 1))]!;
+    // Not bunched: few exact extremes, a real spread between the quartiles, and almost no alarms.
+    expect(a.filter((x) => x === 0 || x === 1).length / a.length).toBeLessThan(0.05);
+    expect(q(0.75) - q(0.25)).toBeGreaterThan(0.03);
+    expect(q(0.9) - q(0.1)).toBeGreaterThan(0.08);
+    expect(a.filter((x) => x >= 0.5).length).toBeLessThanOrEqual(2);
+  });
+
+  it('maps the same rarity to the same score whatever the unit and level of the series', () => {
+    const small = gaussianSeries(3000, 11, 0.02, 0.001);
+    const large = gaussianSeries(3000, 11, 5000, 250);
+    const a = run(small).scores.map((s) => s.anomaly ?? 0);
+    const b = run(large).scores.map((s) => s.anomaly ?? 0);
+    const maxDiff = Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
+    expect(maxDiff).toBeLessThan(0.02);
+  });
+
+  it('is deterministic and its state survives a JSON round trip', () => {
+    const values = gaussianSeries(3000, 5);
+    const first = run(values);
+    const second = run(values);
+    expect(second.scores).toEqual(first.scores);
+    // Continue from the serialised (rounded) state: scores stay within rounding noise.
+    const tail = gaussianSeries(500, 6);
+    const direct = run(tail, defaultScorerOptions, first.state).scores.map((s) => s.anomaly ?? 0);
+    const restored = run(tail, defaultScorerOptions, JSON.parse(encodeState(first.state)) as SignalState).scores.map((s) => s.anomaly ?? 0);
+    expect(Math.max(...direct.map((x, i) => Math.abs(x - restored[i]!)))).toBeLessThan(0.01);
+  });
+
+  it('keeps its state small: under 2 KB per signal after two weeks of minutes', () => {
+    const values = gaussianSeries(14 * 1440, 9);
+    const { state } = run(values);
+    expect(encodeState(state).length).toBeLessThan(2048);
+  });
+
+  it('pages once per incident: the onset score is high on the first point and damped while it lasts', () => {
+    const values = [...gaussianSeries(2000, 13), ...gaussianSeries(100, 14, 200, 5)];
+    const { scores } = run(values);
+    const incident = scores.slice(2000);
+    expect(incident[0]!.alarm).toBeGreaterThanOrEqual(0.5);
+    expect(incident.slice(1).every((s) => s.alarm < 0.5)).toBe(true);
+    // …while the anomaly itself persists (health stays low).
+    expect(incident.slice(1, 30).every((s) => (s.anomaly ?? 0) >= 0.5)).toBe(true);
+  });
+
+  it('does not learn a strong outage as normal within hours, but absorbs a genuine level shift eventually', () => {
+    const options = { ...defaultScorerOptions, direction: 'up' as const };
+    const base = gaussianSeries(3000, 21, 100, 5);
+    const shifted = gaussianSeries(20_000, 22, 250, 5);
+    const { scores } = run([...base, ...shifted], options);
+    const after = scores.slice(3000).map((s) => s.anomaly ?? 0);
+    // Anomalous for at least the first 2 hours of minutes…
+    expect(after.slice(0, 120).every((a) => a >= 0.5)).toBe(true);
+    // …and normal again at the end (the shift became the new level).
+    expect(after.slice(-500).every((a) => a < 0.5)).toBe(true);
+  });
+});

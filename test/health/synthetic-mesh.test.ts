@@ -1,0 +1,167 @@
+/**
+ * The issue's synthetic mesh checks: 14 days of per-minute signals with daily and weekly seasonality and
+ * noise. Week 1 is learning (in production, baselines are backfilled from Prometheus history); week 2 is
+ * judged.
+ */
+import { describe, expect, it } from 'vitest';
+import { applySloBurns, initialEntityState, scoreEntity, type EntityState } from '../../src/health/entity-health.js';
+import type { SignalName } from '../../src/health/signals.js';
+import { defaultProfile, gaussian, generate, prng, type Sample, type ServiceProfile } from './synthetic-mesh.js';
+
+const WEEK_MINUTES = 7 * 1440;
+
+interface Service {
+  readonly name: string;
+  readonly seed: number;
+  readonly profile: ServiceProfile;
+}
+
+const services: Service[] = [
+  { name: 'busy frontend', seed: 1, profile: { ...defaultProfile, peakRps: 200 } },
+  { name: 'mid-size api', seed: 2, profile: defaultProfile },
+  { name: 'slow backend', seed: 3, profile: { ...defaultProfile, peakRps: 120, p95Ms: 400, p99Ms: 1200, cpuAtPeak: 0.4 } },
+];
+
+const cache = new Map<string, { samples: Sample[]; states: EntityState[] }>();
+/** Samples and the entity state *before* each minute (states are immutable, so sharing is safe). */
+function history(service: Service): { samples: Sample[]; states: EntityState[] } {
+  const hit = cache.get(service.name);
+  if (hit) return hit;
+  const samples = generate(14 * 1440, service.seed, service.profile);
+  const states: EntityState[] = [];
+  let state = initialEntityState();
+  for (const s of samples) {
+    states.push(state);
+    state = scoreEntity(state, s).state;
+  }
+  const entry = { samples, states };
+  cache.set(service.name, entry);
+  return entry;
+}
+
+function unhealthyEpisodes(service: Service, from: number, to: number): number {
+  const { samples, states } = history(service);
+  let episodes = 0;
+  let previous = false;
+  for (let i = from; i < to; i++) {
+    const bad = scoreEntity(states[i]!, samples[i]!).health.status === 'unhealthy';
+    if (bad && !previous) episodes++;
+    previous = bad;
+  }
+  return episodes;
+}
+
+type Fault = (values: Record<SignalName, number>, random: () => number, profile: ServiceProfile) => void;
+const faults: Record<string, Fault> = {
+  // Five times the error *rate*: the minute's errors are drawn again from the raised rate (multiplying
+  // the observed ratio would keep a minute with no errors at zero).
+  '5xx x5': (v, random, profile) => {
+    const requests = v.request_rate * 60;
+    const expected = requests * profile.errorRatio * 5;
+    const errors = Math.max(0, Math.round(expected + Math.sqrt(expected) * gaussian(random)));
+    v.error_ratio = requests > 0 ? errors / requests : 0;
+  },
+  'p99 x2': (v) => void (v.latency_p99 *= 2),
+  'traffic -50%': (v) => void (v.request_rate *= 0.5),
+  'CPU saturation': (v) => {
+    v.cpu_saturation = 0.98;
+    v.cpu_throttling = 0.3;
+  },
+};
+
+/** Runs `minutes` faulty cycles from minute `start`; returns health per cycle. */
+function inject(service: Service, fault: Fault, start: number, minutes: number) {
+  const { samples, states } = history(service);
+  const random = prng(start + service.seed);
+  let state = states[start]!;
+  const out = [];
+  for (let i = start; i < start + minutes; i++) {
+    const values = { ...samples[i]!.values };
+    fault(values, random, service.profile);
+    const r = scoreEntity(state, { timestampMs: samples[i]!.timestampMs, values });
+    state = r.state;
+    out.push(r.health);
+  }
+  return out;
+}
+
+describe('synthetic mesh: normal traffic', () => {
+  it.each(services)('$name: at most one false "unhealthy" in the judged week', (service) => {
+    expect(unhealthyEpisodes(service, WEEK_MINUTES, 14 * 1440)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('synthetic mesh: injected faults', () => {
+  // Faults start on day 12 (a Friday) and day 13 (a Saturday) in the morning ramp and at the peak…
+  const cases = services.flatMap((service) =>
+    Object.keys(faults).flatMap((fault) =>
+      [11 * 1440 + 9 * 60, 11 * 1440 + 15 * 60, 12 * 1440 + 11 * 60].map((start) => ({
+        service,
+        fault,
+        start,
+        cycles: 3,
+        label: `${service.name}: ${fault} on day ${Math.floor(start / 1440) + 1} at ${(start % 1440) / 60}:00`,
+      })),
+    ),
+  );
+  // …and at night, where a service may see about one error a minute: a ×5 rise of so few errors needs a
+  // few more cycles to be told from Poisson noise without paging on noise the rest of the time.
+  const night = services.flatMap((service) =>
+    Object.keys(faults).map((fault) => ({ service, fault, start: 11 * 1440 + 3 * 60, cycles: 10, label: `${service.name}: ${fault} at night (3:00)` })),
+  );
+  it.each([...cases, ...night])('$label drives the score below 0.5 within $cycles cycles, with the signal in the reason', ({ service, fault, start, cycles }) => {
+    const health = inject(service, faults[fault]!, start, cycles);
+    const firstBad = health.findIndex((h) => h.status === 'unhealthy' && (h.score ?? 1) < 0.5);
+    expect(firstBad).toBeGreaterThanOrEqual(0);
+    expect(firstBad).toBeLessThan(cycles);
+    const signal = { '5xx x5': 'error_ratio', 'p99 x2': 'latency_p99', 'traffic -50%': 'request_rate', 'CPU saturation': 'cpu_saturation' }[fault]!;
+    expect(health[firstBad]!.reasons.join('\n')).toContain(signal);
+  });
+
+  it.each(services)('$name: a persisting fault is not learned as normal within 6 hours', (service) => {
+    const health = inject(service, faults['p99 x2']!, 11 * 1440 + 10 * 60, 6 * 60);
+    const unhealthy = health.filter((h) => h.status === 'unhealthy').length;
+    expect(unhealthy / health.length).toBeGreaterThan(0.95);
+  });
+
+  it.each(services)('$name: recovers once a 1-hour fault ends (the held fault is released)', (service) => {
+    const start = 11 * 1440 + 10 * 60;
+    const { samples, states } = history(service);
+    let state = states[start]!;
+    const statuses: string[] = [];
+    for (let i = start; i < start + 180; i++) {
+      const values = { ...samples[i]!.values };
+      if (i < start + 60) values.latency_p99 *= 2;
+      const r = scoreEntity(state, { timestampMs: samples[i]!.timestampMs, values });
+      state = r.state;
+      statuses.push(r.health.status);
+    }
+    expect(statuses.slice(2, 60).every((s) => s === 'unhealthy')).toBe(true);
+    // Healthy again within 20 cycles of the end (the sustained deviation fades), and stays so.
+    expect(statuses.slice(80).every((s) => s === 'healthy')).toBe(true);
+    expect(state.held?.latency_p99).toBeUndefined();
+  });
+
+  it('a 2-day fault that burns an SLO is still reported unhealthy on day 2, and the reason says so', () => {
+    const service = services[1]!;
+    const start = 12 * 1440;
+    const health = inject(service, faults['5xx x5']!, start, 2 * 1440);
+    const day2 = health.slice(1440);
+    // Error ratio 5 × 0.2 % = 1 % against a 99.9 % objective: burn rate 10 over 6 hours (policy 6x).
+    const burn = { slo: 'api-availability', window: '6h', burnRate: 10, threshold: 6 };
+    const judged = day2.map((h) => applySloBurns(h, [burn]));
+    expect(judged.every((h) => h.status === 'unhealthy' && (h.score ?? 1) < 0.5)).toBe(true);
+    expect(judged.every((h) => h.reasons[0]!.includes('SLO api-availability is burning its error budget'))).toBe(true);
+    expect(day2).toHaveLength(1440);
+  });
+});
+
+describe('synthetic mesh: detection delay at night', () => {
+  it('most night-time faults are still caught within 3 cycles', () => {
+    const delays = services.flatMap((service) =>
+      Object.values(faults).map((fault) => inject(service, fault, 11 * 1440 + 3 * 60, 3).findIndex((h) => h.status === 'unhealthy')),
+    );
+    const caught = delays.filter((d) => d >= 0).length;
+    expect(caught / delays.length).toBeGreaterThanOrEqual(0.75);
+  });
+});
