@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { SourcedResource } from '../model/resource.js';
 import { createResultsRegistry } from '../export/results-registry.js';
+import { registerHealthMetrics } from '../worker/health-export.js';
 import { addAuthentication } from './auth/auth-hook.js';
 import type { Authenticator } from './auth/access.js';
 import type { ApiContext } from './context.js';
@@ -47,7 +48,10 @@ export interface ApiOptions {
   readonly builtins?: readonly SourcedResource[];
   readonly limits?: RangeLimits;
   readonly now?: () => number;
-  /** Hook for more exporters in the same `/metrics` (e.g. the health worker's `registerHealthMetrics`). */
+  /**
+   * Exporters in the same `/metrics` besides the budget results. Default: the health worker's
+   * `registerHealthMetrics` (vigil_health_score, vigil_health_signal_score).
+   */
   readonly registerMetrics?: (registry: Registry, redis: Redis) => void;
   /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
   readonly health?: HealthReader;
@@ -64,16 +68,16 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
 
+  const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
   createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry });
-  options.registerMetrics?.(metrics.registry, options.redis);
+  (options.registerMetrics ?? ((registry, redis) => registerHealthMetrics(registry, redis, { now })))(metrics.registry, options.redis);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  const now = options.now ?? Date.now;
   const ctx: ApiContext = {
     redis: options.redis,
     index: new SloIndex(options.redis, {

@@ -55,6 +55,10 @@ describe('system routes', () => {
     expect(metrics.body).toMatch(/^vigil_api_requests_total\{method="GET",route="\/healthz",status="200"\} 1$/m);
     // The stale result (computed an hour ago, cycle 1m) is not exported.
     expect(metrics.body).not.toContain('slo="ledger"');
+    // The health worker's exposition, from the same registry: fresh entities only.
+    expect(metrics.body).toMatch(/^vigil_health_score\{kind="service",namespace="shop",name="checkout"\} 0.2$/m);
+    expect(metrics.body).toMatch(/^vigil_health_signal_score\{kind="workload",namespace="shop",name="checkout-v1",signal="error_ratio"\} 0.97$/m);
+    expect(metrics.body).not.toContain('name="ledger"');
     const docs = await app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');

@@ -1,13 +1,14 @@
 /**
- * Health results for the API, behind a narrow interface. The format is the health worker's (branch
- * `health`, src/worker/health-keys.ts and health-cycle.ts `HealthResult`): hash `{vigil}:health:results`,
- * field `<kind>/<namespace>/<name>`, value JSON {kind, namespace, name, at, status, score, signals,
- * reasons, worker}. Nothing is imported from that branch; the key and fields are spelled here once.
+ * Health results for the API, behind a narrow interface, read from the health worker's results hash
+ * (src/worker/health-keys.ts `healthKeys.results`: field `<kind>/<namespace>/<name>` → JSON
+ * `HealthResult` of src/worker/health-cycle.ts). Every field is checked on the way in: a result the API
+ * cannot read is skipped, never a 500.
  */
 import type { Redis } from 'ioredis';
-import { hashTag } from '../../worker/redis-keys.js';
+import type { HealthResult } from '../../worker/health-cycle.js';
+import { entityId, healthKeys } from '../../worker/health-keys.js';
 
-export const healthResultsKey = `${hashTag}:health:results`;
+export const healthResultsKey = healthKeys.results;
 
 export type EntityKind = 'service' | 'workload';
 
@@ -45,7 +46,7 @@ export function createRedisHealthReader(redis: Redis, options: RedisHealthReader
   const parse = (text: string | null | undefined): HealthEntry | undefined => {
     if (!text) return undefined;
     try {
-      const r = JSON.parse(text) as Record<string, unknown>;
+      const r = JSON.parse(text) as Partial<Record<keyof HealthResult, unknown>>;
       if ((r.kind !== 'service' && r.kind !== 'workload') || typeof r.namespace !== 'string' || typeof r.name !== 'string' || typeof r.at !== 'number') return undefined;
       const signals: Record<string, { status: string; score: number | null; value: number | null }> = {};
       for (const [name, s] of Object.entries((r.signals ?? {}) as Record<string, Record<string, unknown>>)) {
@@ -86,7 +87,7 @@ export function createRedisHealthReader(redis: Redis, options: RedisHealthReader
       return cached.promise;
     },
     async one(kind, namespace, name) {
-      return parse(await redis.hget(healthResultsKey, `${kind}/${namespace}/${name}`));
+      return parse(await redis.hget(healthResultsKey, entityId(kind, namespace, name)));
     },
   };
 }
