@@ -1,5 +1,4 @@
 /** From an indexed SLO and its stored budget result to the figures and state the routes return. Pure. */
-import type { PolicyDocument } from '../catalog/documents.js';
 import type { StoredResult } from './data/budget-results.js';
 import type { SloView } from './data/slo-index.js';
 
@@ -50,8 +49,4 @@ export function summary(view: SloView, stored: StoredResult | undefined) {
     compliance: finite(current?.compliance),
     fresh: stored?.fresh ?? false,
   };
-}
-
-export function policyOut(p: PolicyDocument) {
-  return { ...p };
 }
