@@ -1,0 +1,138 @@
+/**
+ * The fastify application of `vigil api`, without a socket (tests use inject()). Plugins in order: error
+ * handling, request metrics, load shedding, rate limiting, OpenAPI + docs, the system routes, and the
+ * authenticated `/api/v1` routes in their own encapsulated plugin.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../observability/logger.js';
+import type { SourcedResource } from '../model/resource.js';
+import { createResultsRegistry } from '../export/results-registry.js';
+import { registerHealthMetrics } from '../worker/health-export.js';
+import { addAuthentication } from './auth/auth-hook.js';
+import type { Authenticator } from './auth/access.js';
+import type { ApiContext } from './context.js';
+import { BudgetResults } from './data/budget-results.js';
+import { createRedisHealthReader, type HealthReader } from './data/health-reader.js';
+import { createSeriesReader, type SeriesReader } from './data/prometheus-client.js';
+import { SloIndex } from './data/slo-index.js';
+import { registerErrorHandling } from './error-handler.js';
+import { apiError } from './errors.js';
+import { createApiMetrics } from './metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { previewRoutes } from './routes/preview.js';
+import { sloFigureRoutes } from './routes/slo-figures.js';
+import { sloRoutes } from './routes/slos.js';
+import { systemRoutes } from './routes/system.js';
+import { templateRoutes } from './routes/templates.js';
+import { defaultRangeLimits, type RangeLimits } from './time-range.js';
+
+export interface ApiOptions {
+  readonly redis: Redis;
+  readonly prometheusUrl: string;
+  readonly authenticator: Authenticator;
+  /** The workers' budget cycle (freshness of results). */
+  readonly cycleMs: number;
+  readonly logger?: Logger;
+  /** Requests per minute per client address; false turns limiting off. Default 600. */
+  readonly rateLimitPerMinute?: number | false;
+  /** Largest request body in bytes (default 256 KiB; larger → 413). */
+  readonly bodyLimit?: number;
+  /** Load shedding: above these the API answers 503 (default 1 s event-loop delay, 1 GiB heap). */
+  readonly underPressure?: { readonly maxEventLoopDelay?: number; readonly maxHeapUsedBytes?: number };
+  readonly builtins?: readonly SourcedResource[];
+  readonly limits?: RangeLimits;
+  readonly now?: () => number;
+  /**
+   * Exporters in the same `/metrics` besides the budget results. Default: the health worker's
+   * `registerHealthMetrics` (vigil_health_score, vigil_health_signal_score).
+   */
+  readonly registerMetrics?: (registry: Registry, redis: Redis) => void;
+  /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
+  readonly health?: HealthReader;
+  readonly series?: SeriesReader;
+  readonly indexCheckEveryMs?: number;
+}
+
+export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    return503OnClosing: true,
+  });
+  registerErrorHandling(app);
+
+  const now = options.now ?? Date.now;
+  const metrics = createApiMetrics();
+  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry });
+  (options.registerMetrics ?? ((registry, redis) => registerHealthMetrics(registry, redis, { now })))(metrics.registry, options.redis);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  const ctx: ApiContext = {
+    redis: options.redis,
+    index: new SloIndex(options.redis, {
+      checkEveryMs: options.indexCheckEveryMs ?? 1000,
+      onRefresh: (seconds, size) => {
+        metrics.catalogRefresh.observe(seconds);
+        metrics.catalogSlos.set(size);
+      },
+    }),
+    results: new BudgetResults(options.redis, { cycleMs: options.cycleMs, now }),
+    health: options.health ?? createRedisHealthReader(options.redis, { now }),
+    prometheus:
+      options.series ??
+      createSeriesReader({ url: options.prometheusUrl, onQuery: (kind, ok) => metrics.prometheusQueries.inc({ kind, outcome: ok ? 'ok' : 'error' }) }),
+    builtins: options.builtins ?? [],
+    limits: options.limits ?? defaultRangeLimits,
+    now,
+  };
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: options.underPressure?.maxEventLoopDelay ?? 1000,
+    maxHeapUsedBytes: options.underPressure?.maxHeapUsedBytes ?? 1024 ** 3,
+    retryAfter: 5,
+  });
+  if (options.rateLimitPerMinute !== false) {
+    await app.register(rateLimit, {
+      max: options.rateLimitPerMinute ?? 600,
+      timeWindow: 60_000,
+      // Per client address, not per presented token: random bogus tokens must not each get a fresh budget
+      // (in Kubernetes mode every unknown token costs a TokenReview).
+      keyGenerator: (request) => request.ip,
+      errorResponseBuilder: (_request, context) => apiError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`),
+    });
+  }
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Vigil API', version: 'v1', description: 'SLOs, error budgets, burn rates, alerting strategy and service health.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(systemRoutes, { ctx, registry: metrics.registry });
+  await app.register(
+    async (v1) => {
+      addAuthentication(v1, options.authenticator);
+      await v1.register(sloRoutes, ctx);
+      await v1.register(sloFigureRoutes, ctx);
+      await v1.register(templateRoutes, ctx);
+      await v1.register(healthRoutes, ctx);
+      await v1.register(previewRoutes, ctx);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,92 @@
+/**
+ * The routes that query Prometheus, against a real Prometheus holding synthetic recorded series
+ * (backfilled with `promtool tsdb create-blocks-from openmetrics`): budget time series, burn rates for
+ * windows the worker result lacks, and the health timeline.
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/processes.js';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
+import { backfillHistory } from '../worker/support/synthetic.js';
+import { openApiChecker, type OpenApiChecker } from './support/openapi.js';
+import { startAppFixture, type AppFixture } from './support/app.js';
+import { result, seed } from './support/seed.js';
+
+const H = 3_600_000;
+/** End of the history: two days ago on an hour boundary (well inside retention, clear of the head block). */
+const T = Math.floor(Date.now() / H) * H - 48 * H;
+const labels = 'slo="checkout",namespace="shop",service="checkout"';
+/** Period error ratio at minute i before T: rising by 1e-6 a minute, so consumed = ratio / 0.001. */
+const periodRatio = (minutesBeforeT: number) => 0.0005 - minutesBeforeT * 1e-6;
+
+let fx: AppFixture;
+let prometheus: RunningPrometheus;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let app: FastifyInstance;
+let openapi: OpenApiChecker;
+
+beforeAll(async () => {
+  dir = await tempDir('api-prometheus');
+  const extra: Array<{ name: string; labels: string; value: number; ms: number }> = [];
+  for (let m = 120; m >= 0; m--) extra.push({ name: 'vigil:slo_error_ratio:period', labels, value: periodRatio(m), ms: T - m * 60_000 });
+  for (let m = 10; m >= 0; m--) extra.push({ name: 'vigil:slo_error_ratio:rate2h', labels, value: 0.0036, ms: T - m * 60_000 });
+  for (let m = 120; m >= 0; m--) extra.push({ name: 'vigil_health_score', labels: 'kind="service",namespace="shop",name="checkout"', value: m > 30 ? 0.95 : 0.3, ms: T - m * 60_000 });
+  const dataDir = join(dir.path, 'data');
+  await backfillHistory(dir.path, dataDir, [], T - 3 * H, T, extra);
+  prometheus = await startPrometheus({ dataDir });
+  fx = await startAppFixture();
+  await seed(fx.redis, { 'shop/checkout': result('checkout', { computedAtMs: T, burn: { '1h': 0.8 } }) });
+  app = await fx.app({ prometheusUrl: prometheus.url, now: () => T });
+  openapi = await openApiChecker(app);
+}, 120_000);
+
+afterAll(async () => {
+  await fx?.stop();
+  await prometheus?.stop();
+  await dir?.remove();
+});
+
+async function get(template: string, url: string) {
+  const res = await app.inject(url);
+  openapi.check('GET', template, res);
+  return { status: res.statusCode, body: JSON.parse(res.body) };
+}
+
+describe('time series from Prometheus', () => {
+  it('budget consumed, remaining and compliance over a range, one point per step', async () => {
+    const start = (T - H) / 1000;
+    const end = T / 1000;
+    const { status, body } = await get('/api/v1/slos/{namespace}/{name}/budget', `/api/v1/slos/shop/checkout/budget?start=${start}&end=${new Date(T).toISOString()}&step=5m`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ start, end, step: 300, objective: 0.999 });
+    expect(body.points).toHaveLength(13);
+    for (const p of body.points) {
+      const ratio = periodRatio((end - p.t) / 60);
+      expect(p.consumed).toBeCloseTo(ratio / 0.001, 9);
+      expect(p.remaining).toBeCloseTo(1 - ratio / 0.001, 9);
+      expect(p.compliance).toBeCloseTo(1 - ratio, 12);
+    }
+    expect(body.points.at(-1)).toMatchObject({ t: end, consumed: expect.closeTo(0.5, 9) });
+  });
+
+  it('burn rates: the result’s windows from Redis, a missing window by one instant query', async () => {
+    const { body } = await get('/api/v1/slos/{namespace}/{name}/burn-rates', '/api/v1/slos/shop/checkout/burn-rates?window=1h&window=2h&window=7h');
+    expect(body.windows).toEqual([
+      { window: '1h', burnRate: 0.8, errorRatio: expect.closeTo(0.0008, 12), source: 'results' },
+      { window: '2h', burnRate: expect.closeTo(3.6, 9), errorRatio: 0.0036, source: 'prometheus' },
+      { window: '7h', burnRate: null, errorRatio: null, source: 'prometheus' },
+    ]);
+  });
+
+  it('health timeline of one entity', async () => {
+    const { body } = await get('/api/v1/health/{kind}/{namespace}/{name}/timeline', `/api/v1/health/service/shop/checkout/timeline?start=${(T - H) / 1000}&end=${T / 1000}&step=10m`);
+    expect(body.points.map((p: { score: number }) => p.score)).toEqual([0.95, 0.95, 0.95, 0.3, 0.3, 0.3, 0.3]);
+    expect(body.points[0].t).toBe((T - H) / 1000);
+  });
+
+  it('an unknown SLO is 404 before Prometheus is asked', async () => {
+    const { status, body } = await get('/api/v1/slos/{namespace}/{name}/budget', '/api/v1/slos/shop/nothing/budget');
+    expect([status, body.error]).toEqual([404, 'SLO_NOT_FOUND']);
+  });
+});

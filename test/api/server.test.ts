@@ -1,0 +1,107 @@
+/**
+ * The API on a real socket: `vigil api` as a process (graceful SIGTERM), rate limiting and load shedding
+ * on a listening server (port 0), and the memoised close.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymousAuthenticator } from '../../src/api/auth/access.js';
+import { startApiServer } from '../../src/api/server.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { freePort, runCommand, startProcess, waitFor } from '../support/processes.js';
+import { startAppFixture, type AppFixture } from './support/app.js';
+import { result, seed } from './support/seed.js';
+
+const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+let fx: AppFixture;
+const logger = createLogger({ level: 'silent' });
+
+beforeAll(async () => {
+  fx = await startAppFixture();
+  await seed(fx.redis, { 'shop/checkout': result('checkout') });
+});
+afterAll(async () => {
+  await fx?.stop();
+});
+
+describe('vigil api (process)', () => {
+  it('serves, logs requests, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const p = startProcess(process.execPath, ['--import', 'tsx', bin, 'api', '--listen', `127.0.0.1:${port}`, '--redis-url', fx.server.url, '--auth', 'none']);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('api ready', async () => (await fetch(`${base}/readyz`)).ok, { timeoutMs: 30_000 });
+      const list = (await (await fetch(`${base}/api/v1/slos?namespace=shop`)).json()) as { items: Array<{ name: string }> };
+      expect(list.items.map((i) => i.name)).toEqual(['cart', 'checkout']);
+      await waitFor('request log', async () => p.output().includes('"msg":"request completed"'), { timeoutMs: 5000 });
+      const exited = new Promise<number | null>((r) => p.child.once('exit', (code) => r(code)));
+      p.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(p.output()).toContain('shutting down');
+    } finally {
+      await p.stop('SIGKILL');
+    }
+  });
+
+  it('refuses --auth none off loopback, and bad flags, with exit 2', async () => {
+    const offLoopback = await runCommand(process.execPath, ['--import', 'tsx', bin, 'api', '--listen', '0.0.0.0:0', '--auth', 'none']);
+    expect(offLoopback.code).toBe(2);
+    expect(offLoopback.stderr).toContain('--auth none is refused on a non-loopback address');
+    const bad = await runCommand(process.execPath, ['--import', 'tsx', bin, 'api', '--rate-limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--rate-limit');
+  });
+});
+
+describe('listening server', () => {
+  it('rate limits per client with 429 and a JSON body; operational routes are exempt', async () => {
+    await using server = await startApiServer({ redisUrl: fx.server.url, prometheusUrl: 'http://127.0.0.1:9', listen: { host: '127.0.0.1', port: 0 }, auth: 'none', logger, cycleMs: 60_000, rateLimitPerMinute: 3 });
+    const base = `http://127.0.0.1:${server.address.port}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await fetch(`${base}/api/v1/templates`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const limited = await fetch(`${base}/api/v1/templates`);
+    expect(await limited.json()).toMatchObject({ error: 'RATE_LIMITED', message: expect.stringContaining('rate limit of 3 requests') });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('sheds load with 503 OVERLOADED when under pressure', async () => {
+    await using server = await startApiServer({
+      redisUrl: fx.server.url,
+      prometheusUrl: 'http://127.0.0.1:9',
+      listen: { host: '127.0.0.1', port: 0 },
+      auth: 'none',
+      authenticator: anonymousAuthenticator(),
+      logger,
+      cycleMs: 60_000,
+      underPressure: { maxHeapUsedBytes: 1 },
+    });
+    const base = `http://127.0.0.1:${server.address.port}`;
+    const res = await waitFor('load shedding', async () => {
+      const r = await fetch(`${base}/api/v1/slos`);
+      return r.status === 503 ? r : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    expect(await res.json()).toMatchObject({ error: 'OVERLOADED' });
+    expect(res.headers.get('retry-after')).toBe('5');
+  });
+
+  it('without Redis: /healthz 200, /readyz and data routes 503 REDIS_UNAVAILABLE, never 500', async () => {
+    const nowhere = await freePort();
+    await using server = await startApiServer({ redisUrl: `redis://127.0.0.1:${nowhere}`, prometheusUrl: 'http://127.0.0.1:9', listen: { host: '127.0.0.1', port: 0 }, auth: 'none', logger, cycleMs: 60_000 });
+    const base = `http://127.0.0.1:${server.address.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, ((await ready.json()) as { error: string }).error]).toEqual([503, 'REDIS_UNAVAILABLE']);
+    const list = await fetch(`${base}/api/v1/slos`);
+    expect([list.status, ((await list.json()) as { error: string }).error]).toEqual([503, 'REDIS_UNAVAILABLE']);
+  });
+
+  it('close() is memoised and stops the socket', async () => {
+    const server = await startApiServer({ redisUrl: fx.server.url, prometheusUrl: 'http://127.0.0.1:9', listen: { host: '127.0.0.1', port: 0 }, auth: 'none', logger, cycleMs: 60_000 });
+    const base = `http://127.0.0.1:${server.address.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const [a, b] = [server.close(), server.close()];
+    expect(a).toBe(b);
+    await a;
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});
