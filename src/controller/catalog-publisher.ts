@@ -6,7 +6,11 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
-import type { CompiledSlo } from '../rules/compile.js';
+import { compile, type CompiledSlo } from '../rules/compile.js';
+import type { SourcedResource } from '../model/resource.js';
+import { syncCatalogDocuments } from '../catalog/catalog-store.js';
+import { sloDocumentFromCompiled, templateDocument } from '../catalog/documents.js';
+import type { ConditionInput } from './status.js';
 import type { SloCatalogEntry } from '../budget/slo.js';
 import { catalogEntryFromCompiled } from '../worker/catalog-entry.js';
 import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../worker/catalog.js';
@@ -14,6 +18,8 @@ import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../worker/c
 export interface SloPublisher {
   /** The SLO compiled to this; undefined when it was deleted (an invalid SLO keeps its last entry, as it keeps its rules). */
   published(slo: { readonly namespace: string; readonly name: string }, compiled: CompiledSlo | undefined): void;
+  /** The SLO's current conditions (shown by the API next to its spec). */
+  conditions(slo: { readonly namespace: string; readonly name: string }, conditions: readonly ConditionInput[]): void;
   /** Rewrites everything published so far (after leadership changes, periodically). */
   resync(): void;
   close(): Promise<void>;
@@ -24,14 +30,16 @@ export interface CatalogPublisherOptions {
   readonly logger: Logger;
   /** Gather changes this long before writing them. Default 250 ms. */
   readonly flushDelayMs?: number;
-  /** Extra writers of the same compiled SLOs (e.g. the API's documents). */
-  readonly alsoPublish?: (slos: ReadonlyMap<string, CompiledSlo>) => Promise<void>;
+  /** Extra writers of the same compiled SLOs and their conditions (e.g. the API's documents). */
+  readonly alsoPublish?: (slos: ReadonlyMap<string, CompiledSlo>, conditions: ReadonlyMap<string, readonly ConditionInput[]>) => Promise<void>;
   readonly onError?: (error: unknown) => void;
 }
 
 export class CatalogPublisher implements SloPublisher {
   private readonly entries = new Map<string, SloCatalogEntry>();
   private readonly compiled = new Map<string, CompiledSlo>();
+  private readonly sloConditions = new Map<string, readonly ConditionInput[]>();
+  private documentsDirty = false;
   private readonly pendingUpserts = new Set<string>();
   private readonly pendingRemovals = new Map<string, { namespace: string; name: string }>();
   private fullSync = false;
@@ -52,9 +60,19 @@ export class CatalogPublisher implements SloPublisher {
       // Also when never published here: a previous process may have left it in Redis.
       this.entries.delete(key);
       this.compiled.delete(key);
+      this.sloConditions.delete(key);
       this.pendingUpserts.delete(key);
       this.pendingRemovals.set(key, { namespace: slo.namespace, name: slo.name });
     }
+    this.documentsDirty = true;
+    this.schedule();
+  }
+
+  conditions(slo: { readonly namespace: string; readonly name: string }, conditions: readonly ConditionInput[]): void {
+    const key = `${slo.namespace}/${slo.name}`;
+    if (JSON.stringify(this.sloConditions.get(key)) === JSON.stringify(conditions)) return;
+    this.sloConditions.set(key, conditions);
+    this.documentsDirty = true;
     this.schedule();
   }
 
@@ -81,8 +99,10 @@ export class CatalogPublisher implements SloPublisher {
     const full = this.fullSync;
     const upserts = [...this.pendingUpserts];
     const removals = [...this.pendingRemovals.values()];
-    if (!full && upserts.length === 0 && removals.length === 0) return;
+    const documents = this.documentsDirty || full;
+    if (!full && !documents && upserts.length === 0 && removals.length === 0) return;
     this.fullSync = false;
+    this.documentsDirty = false;
     this.pendingUpserts.clear();
     this.pendingRemovals.clear();
     try {
@@ -92,7 +112,7 @@ export class CatalogPublisher implements SloPublisher {
         if (upserts.length) await upsertSloCatalog(redis, upserts.flatMap((k) => this.entries.get(k) ?? []));
         if (removals.length) await removeFromCatalog(redis, removals);
       }
-      await this.options.alsoPublish?.(this.compiled);
+      if (documents) await this.options.alsoPublish?.(this.compiled, this.sloConditions);
     } catch (error) {
       // Keep the work: a full sync covers everything that was pending.
       this.fullSync = true;
@@ -110,4 +130,21 @@ export class CatalogPublisher implements SloPublisher {
     await this.flush();
     if (this.timer) clearTimeout(this.timer);
   }
+}
+
+/**
+ * The publisher the roles use: the workers' catalog plus the API's documents (SLOs with their conditions,
+ * and every valid template the source holds).
+ */
+export function createCatalogPublisher(options: { redis: Redis; logger: Logger; templates: () => readonly SourcedResource[] }): CatalogPublisher {
+  return new CatalogPublisher({
+    redis: options.redis,
+    logger: options.logger,
+    alsoPublish: async (slos, conditions) => {
+      await syncCatalogDocuments(options.redis, {
+        slos: [...slos].map(([key, slo]) => sloDocumentFromCompiled(slo, conditions.get(key))),
+        templates: compile(options.templates()).templates.map(templateDocument),
+      });
+    },
+  });
 }

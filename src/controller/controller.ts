@@ -249,6 +249,7 @@ export class Controller {
     this.notReady += (state.ready ? 0 : 1) - (before && !before.ready ? 1 : 0);
     if (!before || before.applied !== state.applied || before.ready !== state.ready) this.dependentsChanged(key, slo);
     if (await status.write({ ref, generation: slo.metadata.generation }, [valid, rulesApplied, ready])) metrics.statusWrites.inc();
+    this.options.publisher?.conditions(ref, [valid, rulesApplied, ready]);
     this.updateNotReady();
     if (failure) throw failure;
   }

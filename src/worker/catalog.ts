@@ -49,13 +49,19 @@ export async function removeFromCatalog(redis: Redis, keys: ReadonlyArray<{ read
 
 export async function syncSloCatalog(redis: Redis, entries: readonly SloCatalogEntry[]): Promise<CatalogWriteResult> {
   const { fields, rejected } = validate(entries);
-  const wanted = new Set(fields.filter((_, i) => i % 2 === 0));
-  const existing = await redis.hkeys(redisKeys.sloCatalog);
-  const gone = existing.filter((k) => !wanted.has(k));
-  const multi = redis.multi();
-  for (let i = 0; i < fields.length; i += 2000) multi.hset(redisKeys.sloCatalog, ...fields.slice(i, i + 2000));
-  if (gone.length > 0) multi.hdel(redisKeys.sloCatalog, ...gone).hdel(redisKeys.budgetResults, ...gone);
-  await multi.incr(redisKeys.sloCatalogVersion).exec();
+  const wanted = new Map<string, string>();
+  for (let i = 0; i < fields.length; i += 2) wanted.set(fields[i]!, fields[i + 1]!);
+  const existing = await redis.hgetall(redisKeys.sloCatalog);
+  const writes: string[] = [];
+  for (const [key, text] of wanted) if (existing[key] !== text) writes.push(key, text);
+  const gone = Object.keys(existing).filter((k) => !wanted.has(k));
+  // Readers (the API's index, the workers' reconcile) refresh on a version bump: bump only on change.
+  if (writes.length > 0 || gone.length > 0) {
+    const multi = redis.multi();
+    for (let i = 0; i < writes.length; i += 2000) multi.hset(redisKeys.sloCatalog, ...writes.slice(i, i + 2000));
+    if (gone.length > 0) multi.hdel(redisKeys.sloCatalog, ...gone).hdel(redisKeys.budgetResults, ...gone);
+    await multi.incr(redisKeys.sloCatalogVersion).exec();
+  }
   return { written: wanted.size, rejected };
 }
 

@@ -10,6 +10,7 @@ import { startPrometheus, type RunningPrometheus } from '../support/prometheus.j
 import { startRedis } from '../support/redis.js';
 import { Redis } from 'ioredis';
 import { readSloCatalog } from '../../src/worker/catalog.js';
+import { readSloDocument, readTemplates } from '../../src/catalog/catalog-store.js';
 import { slo, template } from './fixtures.js';
 import { isReady, put, ruleOf } from './kube-harness.js';
 
@@ -53,6 +54,13 @@ describe('vigil controller (process)', () => {
     cleanup.push(async () => redis.disconnect());
     const catalog = await waitFor('SLO in the workers\' catalog', async () => (await readSloCatalog(redis)).entries.get('team-a/cli'));
     expect(catalog.goal).toBeTypeOf('string');
+    // The API's documents: the SLO with its conditions, and the templates (the user's and the built-ins).
+    const document = await waitFor('SLO document with Ready=True', async () => {
+      const d = await readSloDocument(redis, { namespace: 'team-a', name: 'cli' });
+      return d?.conditions.find((c) => c.type === 'Ready')?.status === 'True' ? d : undefined;
+    });
+    expect(document.conditions.map((c) => c.type).sort()).toEqual(['Ready', 'RulesApplied', 'Valid']);
+    expect((await readTemplates(redis)).map((t) => t.name)).toContain('http-requests-success-rate');
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/^vigil_rule_reload_last_success_timestamp_seconds \d/m);
     expect(metrics).toMatch(/^vigil_rule_reload_failures_total 0$/m);

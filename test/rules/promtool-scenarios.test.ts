@@ -88,7 +88,7 @@ describe('promtool scenarios, 99.9% over 30d with the workbook policies', () => 
     expect(r.code, r.output).toBe(0);
   });
 
-  it('0.05% errors (half the budget rate) never alert', async () => {
+  it('0.05% errors (half the budget rate) never alert', { timeout: 240_000 }, async () => {
     const days = 4; // past the 3d ticket window
     const checks = [60, 6 * 60, 24 * 60, 3 * 24 * 60, days * 24 * 60 - 5].map((atMinute) => ({ atMinute, expr: anyAlert, value: 0 }));
     const r = await runScenario('half-budget', {
@@ -136,7 +136,7 @@ describe('promtool scenarios, 99.9% over 30d with the workbook policies', () => 
     expect(r.code, r.output).toBe(0);
   });
 
-  it('on spiky traffic the period error ratio is the exact errors/requests ratio (within 0.1%)', async () => {
+  it('on spiky traffic the period error ratio is the exact errors/requests ratio (within 0.1%)', { timeout: 240_000 }, async () => {
     // Busy hours with few errors alternate with quiet hours with many: an average of ratios would read
     // about 2.5% here, the true ratio is far lower.
     const shape = (m: number) => (Math.floor(m / 60) % 4 === 3 ? { total: 20, errors: 2 } : { total: 6000, errors: 1 });

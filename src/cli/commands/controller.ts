@@ -16,7 +16,8 @@ import { resolveConfig, sharedOptions, sharedParseOptions, ConfigError, type Opt
 import { controllerOptions, controllerParseOptions, resolveControllerConfig, type ControllerConfig } from '../../controller/controller-config.js';
 import { createDirectoryController, createKubernetesController, type DirectoryController, type KubernetesController } from '../../controller/assemble.js';
 import { defaultCompile } from '../../controller/compile-contract.js';
-import { CatalogPublisher } from '../../controller/catalog-publisher.js';
+import { createCatalogPublisher } from '../../controller/catalog-publisher.js';
+import type { SourcedResource } from '../../model/resource.js';
 import { MeasurementsUpdater } from '../../controller/measurements-updater.js';
 import { patchSloMeasurements } from '../../controller/slo-measurements.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
@@ -71,7 +72,9 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   // The workers' catalog: without it the controller still writes rules, but nothing computes budgets.
   const redis = own.catalog === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
   redis?.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
-  const publisher = redis ? new CatalogPublisher({ redis, logger }) : undefined;
+  // Templates come from whichever source runs (set below); the publisher asks for them when it writes.
+  let templates: () => readonly SourcedResource[] = () => [];
+  const publisher = redis ? createCatalogPublisher({ redis, logger, templates: () => templates() }) : undefined;
   let measurements: MeasurementsUpdater | undefined;
 
   let running: KubernetesController | DirectoryController;
@@ -92,8 +95,9 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       resyncMs,
       ...(publisher ? { publisher } : {}),
     });
+    const kube = running;
+    templates = () => kube.source.list('ServiceLevelIndicatorTemplate');
     if (redis) {
-      const kube = running;
       measurements = new MeasurementsUpdater({
         redis,
         logger,
@@ -114,6 +118,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       resyncMs,
       ...(publisher ? { publisher } : {}),
     });
+    templates = () => dir.source.list('ServiceLevelIndicatorTemplate');
     statusJson = () => ({
       brokenFiles: dir.source.brokenFiles(),
       lastReload: dir.sink.lastReload ?? null,
