@@ -4,24 +4,13 @@
  * (and /status in directory mode) on --listen. SIGTERM/SIGINT: stop reconciling, release the leader Lease,
  * exit 0.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
-import { builtinPaths } from '../load-resources.js';
 import { resolveConfig, sharedOptions, sharedParseOptions, ConfigError, type OptionDoc, type VigilConfig } from '../../config/config.js';
 import { controllerOptions, controllerParseOptions, resolveControllerConfig, type ControllerConfig } from '../../controller/controller-config.js';
-import { createDirectoryController, createKubernetesController, type DirectoryController, type KubernetesController } from '../../controller/assemble.js';
-import { defaultCompile } from '../../controller/compile-contract.js';
-import { createCatalogPublisher } from '../../controller/catalog-publisher.js';
-import type { SourcedResource } from '../../model/resource.js';
-import { MeasurementsUpdater } from '../../controller/measurements-updater.js';
-import { patchSloMeasurements } from '../../controller/slo-measurements.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
-import { promtoolChecker } from '../../sink/promtool-check.js';
+import { createControllerRole } from '../../controller/controller-role.js';
+import type { DirectoryController, KubernetesController } from '../../controller/assemble.js';
 import type { CommandIo } from '../io.js';
 
 function usage(): string {
@@ -68,64 +57,9 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     throw error;
   }
   const logger = createLogger({ level: config.logLevel, name: 'vigil-controller' });
-  const resyncMs = own.resyncMs;
-  // The workers' catalog: without it the controller still writes rules, but nothing computes budgets.
-  const redis = own.catalog === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false }) : undefined;
-  redis?.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
-  // Templates come from whichever source runs (set below); the publisher asks for them when it writes.
-  let templates: () => readonly SourcedResource[] = () => [];
-  const publisher = redis ? createCatalogPublisher({ redis, logger, templates: () => templates() }) : undefined;
-  let measurements: MeasurementsUpdater | undefined;
-
-  let running: KubernetesController | DirectoryController;
-  let statusJson: () => unknown = () => ({});
-  if (config.source === 'kubernetes') {
-    const kubeConfig = new KubeConfig();
-    if (own.kubeconfig) kubeConfig.loadFromFile(resolve(io.cwd, own.kubeconfig));
-    else kubeConfig.loadFromDefault();
-    const podNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-    const leaseNamespace = own.leaseNamespace ?? (existsSync(podNamespaceFile) ? readFileSync(podNamespaceFile, 'utf8').trim() : 'vigil-system');
-    running = await createKubernetesController({
-      kubeConfig,
-      compile: defaultCompile,
-      logger,
-      ruleLabels: own.ruleLabels,
-      applyMode: own.applyMode,
-      ...(own.leaderElect ? { leaderElection: { namespace: leaseNamespace, name: own.leaseName, identity: own.identity ?? `${hostname()}_${process.pid}` } } : {}),
-      resyncMs,
-      ...(publisher ? { publisher } : {}),
-    });
-    const kube = running;
-    templates = () => kube.source.list('ServiceLevelIndicatorTemplate');
-    if (redis) {
-      measurements = new MeasurementsUpdater({
-        redis,
-        logger,
-        cycleMs: own.budgetCycleMs,
-        patch: (slo, figures) => patchSloMeasurements(kube.clients, slo, figures),
-        isLeader: () => kube.elector?.isLeader() ?? true,
-        exists: (slo) => kube.source.get({ kind: 'ServiceLevelObjective', ...slo }) !== undefined,
-      });
-    }
-  } else {
-    const root = resolve(io.cwd, config.source.slice('dir:'.length));
-    const usePromtool = own.checkRules === 'promtool' || (own.checkRules === 'auto' && onPath('promtool', io.env));
-    const dir = createDirectoryController({
-      compile: defaultCompile,
-      logger,
-      source: { root, ...(own.builtins ? { builtinPaths } : {}) },
-      sink: { dir: resolve(io.cwd, config.rulesDir!), prometheusUrl: config.prometheusUrl, ...(usePromtool ? { checkRules: promtoolChecker() } : {}) },
-      resyncMs,
-      ...(publisher ? { publisher } : {}),
-    });
-    templates = () => dir.source.list('ServiceLevelIndicatorTemplate');
-    statusJson = () => ({
-      brokenFiles: dir.source.brokenFiles(),
-      lastReload: dir.sink.lastReload ?? null,
-      resources: Object.fromEntries(dir.status.all()),
-    });
-    running = dir;
-  }
+  const role = await createControllerRole(config, own, logger, { cwd: io.cwd, env: io.env });
+  const running = role.running;
+  const statusJson = () => role.statusJson();
 
   const server = await serve(config, running, statusJson, logger);
   const stopped = new Promise<void>((resolveStop) => {
@@ -137,28 +71,21 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     process.once('SIGINT', stop);
   });
   try {
-    await running.start();
+    await role.start();
   } catch (error) {
     logger.error({ err: (error as Error).message }, 'controller failed to start');
-    await running.close();
-    redis?.disconnect();
+    await role.close();
     server.close();
     return 1;
   }
-  measurements?.start();
   logger.info({ source: config.source, rulesDir: config.rulesDir, listen: `${config.listen.host}:${config.listen.port}` }, 'controller running');
   await stopped;
-  measurements?.close();
-  await running.close();
-  redis?.disconnect();
+  await role.close();
   await new Promise<void>((r) => server.close(() => r()));
   server.closeAllConnections();
   return 0;
 }
 
-function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${binary}`));
-}
 
 async function serve(config: VigilConfig, running: KubernetesController | DirectoryController, statusJson: () => unknown, logger: Logger): Promise<Server> {
   const server = createServer((req, res) => {

@@ -1,0 +1,129 @@
+/**
+ * `vigil all`: every role in one process, for small installs and the demo — the controller (directory or
+ * Kubernetes mode), the budget and health workers, and the API, which also serves everyone's /metrics.
+ * SIGTERM/SIGINT: stop writing rules, drain the workers, then close the API.
+ */
+import { parseArgs } from 'node:util';
+import type { Metric, Registry } from 'prom-client';
+import { startApiServer, type ApiServer } from '../../api/server.js';
+import { ConfigError, resolveConfig, sharedOptions, sharedParseOptions, type OptionDoc } from '../../config/config.js';
+import { controllerOptions, controllerParseOptions, resolveControllerConfig } from '../../controller/controller-config.js';
+import { createControllerRole, type ControllerRole } from '../../controller/controller-role.js';
+import { createLogger } from '../../observability/logger.js';
+import { registerHealthMetrics } from '../../worker/health-export.js';
+import { resolveWorkerConfig, workerOptions, workerParseOptions } from '../../worker/worker-config.js';
+import { startWorkerRoles, type WorkerRoles } from '../../worker/worker-roles.js';
+import type { CommandIo } from '../io.js';
+
+const allOwnOptions: readonly OptionDoc[] = [{ flag: 'rate-limit', env: 'VIGIL_API_RATE_LIMIT', default: '600', description: 'API requests per minute per client address (0 = off)' }];
+
+function usage(): string {
+  const line = (o: OptionDoc) => `  --${o.flag.padEnd(18)} ${o.description} (env ${o.env}${o.default ? `, default ${JSON.stringify(o.default)}` : ''})`;
+  const skip = new Set(['budget-cycle', 'metrics-listen']); // one process: the worker's cycle, the API's /metrics
+  return [
+    'usage: vigil all --source dir:PATH --rules-dir PATH [options]   (or --source kubernetes)',
+    '',
+    'Runs the controller, the budget and health workers and the API in one process.',
+    '',
+    ...sharedOptions.map(line),
+    ...controllerOptions.filter((o) => !skip.has(o.flag)).map(line),
+    ...workerOptions.filter((o) => !skip.has(o.flag)).map(line),
+    ...allOwnOptions.map(line),
+    '',
+  ].join('\n');
+}
+
+/** Adds another role's metrics to the API's registry (names already there — e.g. process metrics — are kept once). */
+function adopt(target: Registry, source: Registry): void {
+  // getMetricsAsArray is typed as plain objects but returns the metric instances themselves.
+  for (const metric of source.getMetricsAsArray() as unknown as Metric[]) {
+    const name = (metric as unknown as { name: string }).name;
+    if (!target.getSingleMetric(name)) target.registerMetric(metric);
+  }
+}
+
+export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { ...sharedParseOptions, ...controllerParseOptions, ...workerParseOptions, 'rate-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr(`vigil all: ${(error as Error).message}\n\n${usage()}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(usage());
+    return 0;
+  }
+  let shared, worker, controller, rate: number;
+  try {
+    shared = resolveConfig(values, io.env);
+    worker = resolveWorkerConfig(values, io.env);
+    controller = resolveControllerConfig({ ...values, 'budget-cycle': `${worker.cycleMs}ms` }, io.env);
+    if (shared.source === 'kubernetes' && shared.rulesDir) throw new ConfigError('--rules-dir goes with --source dir:PATH; in Kubernetes mode rules are PrometheusRule objects');
+    if (shared.source !== 'kubernetes' && !shared.rulesDir) throw new ConfigError('--source dir:PATH needs --rules-dir PATH (where rule files go)');
+    const rateText = (values['rate-limit'] as string | undefined) ?? io.env.VIGIL_API_RATE_LIMIT ?? '600';
+    rate = Number(rateText);
+    if (!Number.isInteger(rate) || rate < 0) throw new ConfigError(`--rate-limit must be a whole number ≥ 0, got ${JSON.stringify(rateText)}`);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`vigil all: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: shared.logLevel, name: 'vigil' });
+
+  let role: ControllerRole | undefined;
+  let workers: WorkerRoles | undefined;
+  let api: ApiServer | undefined;
+  const close = async () => {
+    // Reverse order of start; every step runs.
+    for (const step of [() => role?.close(), () => workers?.close(), () => api?.close()]) {
+      try {
+        await step();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'error during shutdown');
+      }
+    }
+  };
+  try {
+    role = await createControllerRole(shared, controller, logger, { cwd: io.cwd, env: io.env });
+    workers = await startWorkerRoles(shared, worker, logger, { metricsListen: undefined });
+    const controllerMetrics = role.running.metrics.registry;
+    const workerMetrics = workers.budget.metrics.registry;
+    api = await startApiServer({
+      redisUrl: shared.redisUrl,
+      prometheusUrl: shared.prometheusUrl,
+      listen: shared.listen,
+      auth: shared.auth,
+      cycleMs: worker.cycleMs,
+      logger,
+      rateLimitPerMinute: rate === 0 ? false : rate,
+      registerMetrics: (registry, redis) => {
+        registerHealthMetrics(registry, redis);
+        adopt(registry, controllerMetrics);
+        adopt(registry, workerMetrics);
+      },
+    });
+    await role.start();
+  } catch (error) {
+    io.stderr(`vigil all: cannot start: ${(error as Error).message}\n`);
+    await close();
+    return 1;
+  }
+  io.stdout(`vigil all: API and /metrics on http://${api.address.host}:${api.address.port} (source ${shared.source}${shared.rulesDir ? `, rules in ${shared.rulesDir}` : ''})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await close();
+  return 0;
+}
