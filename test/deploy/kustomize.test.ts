@@ -71,6 +71,12 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(find(dir, 'ServiceMonitor', 'vigil').spec.endpoints[0].path).toBe('/metrics');
     expect(docs(dir).filter((d) => d.kind === 'PodDisruptionBudget').length).toBeGreaterThanOrEqual(3);
   });
+
+  it('ships the Grafana dashboards as ConfigMaps labelled grafana_dashboard', () => {
+    const dashboards = docs(dir).filter((d) => d.kind === 'ConfigMap' && d.metadata.labels?.grafana_dashboard === '1');
+    expect(dashboards.map((d) => Object.keys(d.data)[0]).sort()).toEqual(['vigil-health-detail.json', 'vigil-health-overview.json', 'vigil-slo-detail.json', 'vigil-slo-overview.json']);
+    for (const d of dashboards) expect(() => JSON.parse(Object.values(d.data)[0] as string)).not.toThrow();
+  });
 });
 
 describe('overlay specifics', () => {
