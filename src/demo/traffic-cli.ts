@@ -2,19 +2,24 @@
  * The demo traffic generator's command line:
  *
  *   node --import tsx src/demo/traffic-cli.ts serve    [--listen 127.0.0.1:9101] [--from UNIX] [--seed N]
- *                                                      [--backfill-days 30 --tsdb DIR [--work DIR]] [incident flags]
- *   node --import tsx src/demo/traffic-cli.ts backfill --days 30 (--tsdb DIR | --out FILE.om) [--from UNIX] [--end UNIX]
+ *                                                      [--backfill-days 30 --tsdb DIR [--rules RULES.yaml]] [incident flags]
+ *   node --import tsx src/demo/traffic-cli.ts backfill --days 30 (--tsdb DIR [--rules RULES.yaml] | --out FILE.om) [--from UNIX] [--end UNIX]
  *                                                      [--step 300] [--recent-step 60] [--seed N] [incident flags]
  *
+ * `--rules RULES.yaml` (what `vigil generate` wrote) also backfills the recording rules over that history
+ * (1-hour tiles over the whole history, everything over the last 6 hours), so budgets and long burn-rate
+ * windows are right from the first evaluation.
  * `--from` is when the recurring demo incidents start (default: now, whole minute); the backfill and the
  * live server must get the same `--from` and `--seed` so history and live counters continue each other —
  * `serve --backfill-days N --tsdb DIR` does both in one process and cannot get it wrong.
  * Incident flags: --checkout-every S --checkout-duration S --checkout-error-ratio R --catalog-every S
  * --catalog-duration S --catalog-factor F --catalog-offset S.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { demoIncidents, demoMesh, type DemoIncidentOptions, type MeshConfig } from './mesh.js';
 import { backfillTsdb, writeOpenMetricsHistory } from './backfill.js';
+import { backfillRecordingRules, demoRulePasses } from './rules-backfill.js';
 import { startTrafficServer } from './traffic-server.js';
 import { activeIncidents } from './traffic-model.js';
 
@@ -61,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
     args: rest,
     options: {
       listen: { type: 'string' },
+      rules: { type: 'string' },
       out: { type: 'string' },
       tsdb: { type: 'string' },
       work: { type: 'string' },
@@ -88,6 +94,9 @@ async function main(argv: string[]): Promise<void> {
     const result = values.tsdb !== undefined
       ? await backfillTsdb({ ...options, tsdbDir: values.tsdb, ...(values.work !== undefined ? { workDir: values.work } : {}) })
       : await writeOpenMetricsHistory(values.out!, options);
+    if (values.tsdb !== undefined && values.rules !== undefined) {
+      await backfillRecordingRules({ ruleYaml: readFileSync(values.rules, 'utf8'), dataDir: values.tsdb, passes: demoRulePasses({ start: options.start, end: options.end }), log });
+    }
     process.stdout.write(`${JSON.stringify({ ...result, from, seed: config.seed, tsdb: values.tsdb ?? null })}\n`);
     return;
   }
@@ -96,7 +105,11 @@ async function main(argv: string[]): Promise<void> {
   const days = n['backfill-days'];
   if (days !== undefined && days > 0) {
     if (values.tsdb === undefined) usage('--backfill-days needs --tsdb DIR');
-    await backfillTsdb({ ...history(days), tsdbDir: values.tsdb, ...(values.work !== undefined ? { workDir: values.work } : {}) });
+    const h = history(days);
+    await backfillTsdb({ ...h, tsdbDir: values.tsdb, ...(values.work !== undefined ? { workDir: values.work } : {}) });
+    if (values.rules !== undefined) {
+      await backfillRecordingRules({ ruleYaml: readFileSync(values.rules, 'utf8'), dataDir: values.tsdb, passes: demoRulePasses({ start: h.start, end: h.end }), log });
+    }
   }
   const [host, port] = (values.listen ?? '127.0.0.1:9101').split(/:(?=\d+$)/);
   const server = await startTrafficServer({ config, host: host ?? '127.0.0.1', port: Number(port ?? 9101) });

@@ -3,12 +3,11 @@
  * receivers; a real Alertmanager inhibits an SLO's ticket while its page fires and delivers the rest.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand, waitFor } from '../support/processes.js';
 import { startAlertmanager } from '../support/alertmanager.js';
+import { startAlertReceiver } from '../../src/demo/alert-receiver.js';
 
 const root = join(import.meta.dirname, '../..');
 const configPath = join(root, 'deploy/alertmanager/alertmanager.yml');
@@ -43,17 +42,9 @@ describe('alertmanager example', () => {
   });
 
   it('a real Alertmanager inhibits the ticket while the page fires for the same SLO, and delivers the rest', async () => {
-    const received: Array<{ path: string; alerts: Array<{ labels: Record<string, string> }> }> = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', ...(JSON.parse(body) as { alerts: Array<{ labels: Record<string, string> }> }) });
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const port = (receiver.address() as AddressInfo).port;
+    // The demo's receiver (src/demo/alert-receiver.ts) on a free port.
+    const receiver = await startAlertReceiver({ port: 0 });
+    const port = receiver.port;
     // Same routes and inhibition; only the receivers' address and the waits are shortened for the test.
     const yaml = readFileSync(configPath, 'utf8')
       .replaceAll('http://127.0.0.1:9095/', `http://127.0.0.1:${port}/`)
@@ -75,13 +66,16 @@ describe('alertmanager example', () => {
       expect(state('checkout-availability', 'ticket').inhibitedBy.length).toBe(1);
       expect(state('payments-availability', 'ticket').state).toBe('active');
 
-      await waitFor('page and ticket delivered', async () => received.some((r) => r.path === '/page') && received.some((r) => r.path === '/ticket'), { timeoutMs: 20_000 });
+      const received = () => receiver.notifications();
+      await waitFor('page and ticket delivered', async () => received().some((n) => n.receiver === 'page') && received().some((n) => n.receiver === 'ticket'), { timeoutMs: 20_000 });
       await new Promise((r) => setTimeout(r, 1500));
-      const delivered = received.flatMap((r) => r.alerts.map((a) => `${r.path} ${a.labels.slo} ${a.labels.severity}`));
-      expect(delivered.sort()).toEqual(['/page checkout-availability page', '/ticket payments-availability ticket']);
+      const delivered = received().map((n) => `${n.receiver} ${n.labels.slo} ${n.labels.severity} ${n.status}`);
+      expect(delivered.sort()).toEqual(['page checkout-availability page firing', 'ticket payments-availability ticket firing']);
+      const listed = (await (await fetch(`${receiver.url}/notifications`)).json()) as unknown[];
+      expect(listed.length).toBe(2);
     } finally {
       await am.stop();
-      receiver.close();
+      await receiver.close();
     }
   });
 });

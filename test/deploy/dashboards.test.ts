@@ -15,12 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards, dashboardText } from '../../deploy/grafana/dashboards.js';
 import { demoMesh, type Incident } from '../../src/demo/mesh.js';
 import { backfillTsdb } from '../../src/demo/backfill.js';
+import { backfillRecordingRules } from '../../src/demo/rules-backfill.js';
 import { startTrafficServer, type TrafficServer } from '../../src/demo/traffic-server.js';
 import { checkPromql } from '../../src/promql/parse.js';
 import { main } from '../../src/cli/main.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { tempDir, waitFor } from '../support/processes.js';
-import { backfillRecordingRules } from './rules-backfill.js';
 import { startStubVigilExporter } from './stub-vigil-exporter.js';
 
 type Json = Record<string, any>;
@@ -109,7 +109,7 @@ describe('dashboard queries against the demo stack', () => {
     const rulesFile = join(work.path, 'rules.yaml');
     expect(await main(['generate', '-f', 'deploy/demo/resources', '-o', rulesFile], io), lines.join('')).toBe(0);
     const rules = readFileSync(rulesFile, 'utf8');
-    await backfillRecordingRules({ ruleYaml: rules, dataDir: data.path, start: now - 6 * 3600, end: now - 60, evalInterval: '5m' });
+    await backfillRecordingRules({ ruleYaml: rules, dataDir: data.path, passes: [{ start: now - 6 * 3600, end: now - 60, evalInterval: 300 }] });
 
     // Live: the same rules, evaluated every 2 s, alerts without their `for` (so the test does not wait 2
     // minutes for a page that the promtool scenarios already time); live traffic and the stub exporter.
@@ -147,6 +147,16 @@ describe('dashboard queries against the demo stack', () => {
     await stub?.close();
     await data?.remove();
     await work?.remove();
+  });
+
+  it('backfilled recordings equal the rule evaluated at the same time', async () => {
+    const p = prometheus!;
+    const t = Math.floor((Date.now() / 1000 - 2 * 3600) / 300) * 300;
+    const recorded = await p.query('vigil:sli_total:rate5m{slo="checkout-availability", namespace="shop"}', t);
+    const rule = await p.query('sum(sum(rate(istio_requests_total{reporter="destination", destination_service_namespace="shop", destination_service_name="checkout"}[5m])))', t);
+    expect(recorded.length).toBe(1);
+    expect(Number(recorded[0]!.value[1])).toBeCloseTo(Number(rule[0]!.value[1]), 9);
+    expect(recorded[0]!.metric).toMatchObject({ slo: 'checkout-availability', namespace: 'shop', service: 'checkout' });
   });
 
   it.each(files)('every query of %s returns data', async (file) => {
