@@ -28,6 +28,12 @@ export interface BackfillOptions {
   readonly step?: number;
   readonly recentStep?: number;
   readonly recentWindow?: number;
+  /**
+   * Target labels Prometheus adds when it scrapes the live server — `{job, instance}` exactly as in its
+   * scrape config. History must carry them too, or history and live scrapes are different series and
+   * every rate across the boundary loses the increase in between.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -67,7 +73,7 @@ async function writeChunks(file: string, chunks: Iterable<string>): Promise<numb
 export async function writeOpenMetricsHistory(file: string, options: BackfillOptions): Promise<BackfillResult> {
   const series = meshSeries(options.config);
   const timestamps = timestampsOf(options);
-  const bytes = await writeChunks(file, openMetricsChunks(series, timestamps));
+  const bytes = await writeChunks(file, openMetricsChunks(series, timestamps, { ...(options.labels ? { labels: options.labels } : {}) }));
   return { series: series.length, samples: series.length * timestamps.length, bytes, blocks: 0 };
 }
 
@@ -123,7 +129,7 @@ export async function backfillTsdb(
       const window = windows[index];
       if (window === undefined) return;
       const file = join(work, `block-${slot}.om`);
-      bytes += await writeChunks(file, openMetricsChunks(series, window));
+      bytes += await writeChunks(file, openMetricsChunks(series, window, { ...(options.labels ? { labels: options.labels } : {}) }));
       samples += series.length * window.length;
       await createBlocksFromOpenMetrics(file, options.tsdbDir, options.promtool);
       done++;

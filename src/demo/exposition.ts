@@ -8,9 +8,9 @@ function escapeLabelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** `name{a="1",b="2"}` with label values escaped. */
-export function seriesKey(s: SeriesSpec): string {
-  const parts = Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
+/** `name{a="1",b="2"}` with label values escaped; `extra` labels (e.g. job, instance) come first. */
+export function seriesKey(s: SeriesSpec, extra: Readonly<Record<string, string>> = {}): string {
+  const parts = Object.entries({ ...extra, ...s.labels }).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
   return parts.length === 0 ? s.name : `${s.name}{${parts.join(',')}}`;
 }
 
@@ -53,7 +53,7 @@ export function openMetricsFamilyName(family: MetricFamily): string {
 export function* openMetricsChunks(
   series: readonly SeriesSpec[],
   timestamps: readonly number[],
-  options: { chunkBytes?: number; onSeries?: (done: number, total: number) => void } = {},
+  options: { chunkBytes?: number; onSeries?: (done: number, total: number) => void; labels?: Readonly<Record<string, string>> } = {},
 ): Generator<string> {
   const limit = options.chunkBytes ?? 1 << 20;
   let buf = '';
@@ -61,7 +61,7 @@ export function* openMetricsChunks(
   for (const { family, series: members } of groupByFamily(series)) {
     buf += `# HELP ${openMetricsFamilyName(family)} ${family.help}\n# TYPE ${openMetricsFamilyName(family)} ${family.type}\n`;
     for (const s of members) {
-      const key = seriesKey(s);
+      const key = seriesKey(s, options.labels);
       for (const t of timestamps) {
         buf += `${key} ${formatValue(s.at(t))} ${t}\n`;
         if (buf.length >= limit) {

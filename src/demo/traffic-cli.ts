@@ -2,13 +2,17 @@
  * The demo traffic generator's command line:
  *
  *   node --import tsx src/demo/traffic-cli.ts serve    [--listen 127.0.0.1:9101] [--from UNIX] [--seed N]
- *                                                      [--backfill-days 30 --tsdb DIR [--rules RULES.yaml]] [incident flags]
- *   node --import tsx src/demo/traffic-cli.ts backfill --days 30 (--tsdb DIR [--rules RULES.yaml] | --out FILE.om) [--from UNIX] [--end UNIX]
+ *                                                      [--backfill-days 30 --tsdb DIR [--rules RULES.yaml]] [--job mesh] [incident flags]
+ *   node --import tsx src/demo/traffic-cli.ts backfill --days 30 (--tsdb DIR [--rules RULES.yaml] | --out FILE.om) [--job mesh --instance HOST:PORT] [--from UNIX] [--end UNIX]
  *                                                      [--step 300] [--recent-step 60] [--seed N] [incident flags]
  *
  * `--rules RULES.yaml` (what `vigil generate` wrote) also backfills the recording rules over that history
  * (1-hour tiles over the whole history, everything over the last 6 hours), so budgets and long burn-rate
  * windows are right from the first evaluation.
+ * History carries the labels Prometheus adds when scraping the live server — `job` (`--job`, default `mesh`)
+ * and `instance` (`--instance`, default the `--listen` address) — so the Prometheus scrape job for the live
+ * server must be named the same and target exactly that address; otherwise history and live data are
+ * different series and rates across the boundary break.
  * `--from` is when the recurring demo incidents start (default: now, whole minute); the backfill and the
  * live server must get the same `--from` and `--seed` so history and live counters continue each other —
  * `serve --backfill-days N --tsdb DIR` does both in one process and cannot get it wrong.
@@ -67,6 +71,8 @@ async function main(argv: string[]): Promise<void> {
     options: {
       listen: { type: 'string' },
       rules: { type: 'string' },
+      job: { type: 'string' },
+      instance: { type: 'string' },
       out: { type: 'string' },
       tsdb: { type: 'string' },
       work: { type: 'string' },
@@ -79,8 +85,12 @@ async function main(argv: string[]): Promise<void> {
   const config = demoConfigFromFlags(n, now);
   const from = config.incidents[0]!.schedule.start;
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const listen = values.listen ?? '127.0.0.1:9101';
+  // The labels Prometheus will add when it scrapes the live server: history must carry the same ones.
+  const targetLabels = { job: values.job ?? 'mesh', instance: values.instance ?? listen };
   const history = (days: number) => ({
     config,
+    labels: targetLabels,
     start: (n.end ?? now) - days * 86400,
     end: n.end ?? now,
     ...(n.step !== undefined ? { step: n.step } : {}),
@@ -111,7 +121,7 @@ async function main(argv: string[]): Promise<void> {
       await backfillRecordingRules({ ruleYaml: readFileSync(values.rules, 'utf8'), dataDir: values.tsdb, passes: demoRulePasses({ start: h.start, end: h.end }), log });
     }
   }
-  const [host, port] = (values.listen ?? '127.0.0.1:9101').split(/:(?=\d+$)/);
+  const [host, port] = listen.split(/:(?=\d+$)/);
   const server = await startTrafficServer({ config, host: host ?? '127.0.0.1', port: Number(port ?? 9101) });
   process.stdout.write(`traffic: serving the demo mesh at ${server.url}/metrics (incidents from ${new Date(from * 1000).toISOString()}, --from ${from} --seed ${config.seed})\n`);
   const ticker = setInterval(() => {

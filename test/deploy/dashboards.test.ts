@@ -102,7 +102,9 @@ describe('dashboard queries against the demo stack', () => {
       { name: 'catalog-latency', service: 'catalog', effect: { kind: 'latency', factor: 5, throttledRatio: 0.3 }, schedule: { start: now - 1200, duration: 4 * 3600 } },
     ];
     const config = demoMesh({ incidents });
-    await backfillTsdb({ config, start: now - 8 * 86400, end: now - 60, step: 300, recentStep: 60, recentWindow: 6 * 3600, tsdbDir: data.path });
+    traffic = await startTrafficServer({ config });
+    const labels = { job: 'mesh', instance: `127.0.0.1:${traffic.port}` }; // what the live scrape adds
+    await backfillTsdb({ config, start: now - 8 * 86400, end: now - 60, step: 300, recentStep: 60, recentWindow: 6 * 3600, tsdbDir: data.path, labels });
 
     const lines: string[] = [];
     const io = { stdout: (s: string) => void lines.push(s), stderr: (s: string) => void lines.push(s), env: process.env, cwd: root };
@@ -115,7 +117,6 @@ describe('dashboard queries against the demo stack', () => {
     // minutes for a page that the promtool scenarios already time); live traffic and the stub exporter.
     const live = join(work.path, 'live-rules.yaml');
     await writeFile(live, rules.replace(/^(\s+)interval: \S+$/gm, '$1interval: 2s').replace(/^(\s+)for: \S+$/gm, '$1for: 0s'));
-    traffic = await startTrafficServer({ config });
     stub = await startStubVigilExporter(
       ['frontend-availability:frontend', 'checkout-availability:checkout', 'catalog-latency:catalog', 'payments-availability:payments'].map((s) => {
         const [slo, service] = s.split(':') as [string, string];

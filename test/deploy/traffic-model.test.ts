@@ -131,10 +131,12 @@ describe('traffic adapters', () => {
     try {
       const now = Math.floor(Date.now() / 1000);
       const live = demoMesh({ incidents: demoIncidents({ from: now - 3 * 3600 }) });
-      const result = await backfillTsdb({ config: live, start: now - 4 * 3600, end: now - 30, recentWindow: 4 * 3600, tsdbDir: dir.path });
+      await using server = await startTrafficServer({ config: live });
+      // History carries the target labels the live scrape gets, so both are one series.
+      const labels = { job: 'mesh', instance: `127.0.0.1:${server.port}` };
+      const result = await backfillTsdb({ config: live, start: now - 4 * 3600, end: now - 30, recentWindow: 4 * 3600, tsdbDir: dir.path, labels });
       expect(result.blocks).toBeGreaterThanOrEqual(2);
       expect((await readdir(dir.path)).length).toBeGreaterThanOrEqual(2);
-      await using server = await startTrafficServer({ config: live });
       const prom = await startPrometheus({
         dataDir: dir.path,
         scrapeConfigsYaml: `  - job_name: mesh\n    static_configs: [{targets: ["127.0.0.1:${server.port}"]}]\n`,
@@ -149,17 +151,31 @@ describe('traffic adapters', () => {
           );
         const during = await q('2m', now - 3 * 3600 + 3 * 600 + 170);
         expect(Number(during[0]!.value[1])).toBeCloseTo(0.2, 3);
-        // Live scrapes join history without a counter reset.
         await waitFor('two live scrapes', async () => {
           const scraped = await prom.query('count_over_time(up{job="mesh"}[1m])');
-          if (scraped.length === 0) {
-            const targets = await (await fetch(`${prom.url}/api/v1/targets`)).json();
-            throw new Error(JSON.stringify(targets));
-          }
-          return Number(scraped[0]!.value[1]) >= 2;
+          return scraped.length > 0 && Number(scraped[0]!.value[1]) >= 2;
         });
+        // Live scrapes continue the backfilled series: one series per label set, no reset, and the
+        // increase across the boundary is the model's.
+        const selector = 'istio_requests_total{reporter="destination",destination_service_name="frontend",source_workload="istio-ingressgateway",response_code="200"}';
+        const series = await prom.query(`count_over_time(${selector}[10m])`);
+        expect(series.length).toBe(1);
+        expect(series[0]!.metric).toMatchObject(labels);
         const resets = await prom.query('sum(resets(istio_requests_total[1h]))');
         expect(Number(resets[0]!.value[1])).toBe(0);
+        const values = await waitFor('live samples in the backfilled series', async () => {
+          const raw = (await prom.query(`${selector}[3m]`)) as unknown as Array<{ values: Array<[number, string]> }>;
+          const v = raw[0]?.values ?? [];
+          return v.length > 0 && v[v.length - 1]![0] > now ? v : undefined;
+        });
+        const [firstT, firstV] = values[0]!;
+        const [lastT, lastV] = values[values.length - 1]!;
+        expect(firstT).toBeLessThan(now - 30 + 1); // a backfilled sample …
+        expect(lastT).toBeGreaterThan(now); // … and a live one in the same series
+        const model = pick(meshSeries(live), 'istio_requests_total', { reporter: 'destination', destination_service_name: 'frontend', source_workload: 'istio-ingressgateway', response_code: '200' })[0]!;
+        // (the live server stamps values when it answers, Prometheus when it starts the scrape: milliseconds apart)
+        const expected = model.at(lastT) - model.at(firstT);
+        expect(Math.abs(Number(lastV) - Number(firstV) - expected) / expected).toBeLessThan(1e-4);
       } finally {
         await prom.stop();
       }
