@@ -159,7 +159,7 @@ export function demoMesh(options: { seed?: number; origin?: number; incidents?: 
     noise: 0.08,
     services: [
       service('frontend', { latencyMedianMs: 45, latencySigma: 0.6, cpuPerRps: 0.006, replicas: 3 }),
-      service('catalog', { latencyMedianMs: 35, latencySigma: 0.55, errorRatio: 0.0001 }),
+      service('catalog', { latencyMedianMs: 25, latencySigma: 0.5, errorRatio: 0.0001 }),
       service('cart', { latencyMedianMs: 12 }),
       service('checkout', { latencyMedianMs: 80, latencySigma: 0.5, errorRatio: 0.0001, cpuPerRps: 0.01 }),
       service('payments', { protocol: 'grpc', latencyMedianMs: 60, notFoundRatio: 0, errorRatio: 0.0002, cpuPerRps: 0.012 }),
