@@ -1,0 +1,231 @@
+/**
+ * The demo stack on loopback: Redis, Prometheus (with backfilled history), Alertmanager (routing of
+ * deploy/alertmanager/alertmanager.yml, webhooks to a printing receiver), the synthetic Istio mesh, and
+ * `vigil all` in directory mode on deploy/demo/resources. Used by `bash deploy/demo/run.sh` and by the
+ * end-to-end smoke test. Everything is a child process or a server of this process, stopped by `stop()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadResources } from '../cli/load-resources.js';
+import { compile } from '../rules/compile.js';
+import { renderOutput } from '../rules/render-output.js';
+import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
+import { backfillTsdb } from './backfill.js';
+import { demoIncidents, demoMesh, type DemoIncidentOptions } from './mesh.js';
+import { backfillRecordingRules, demoRulePasses } from './rules-backfill.js';
+import { startTrafficServer, type TrafficServer } from './traffic-server.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface DemoPorts {
+  readonly prometheus: number;
+  readonly alertmanager: number;
+  readonly redis: number;
+  readonly api: number;
+  readonly traffic: number;
+  readonly receiver: number;
+}
+
+/** Fixed ports make the printed URLs stable between runs; a busy one is replaced by a free one. */
+export const defaultDemoPorts: DemoPorts = { prometheus: 19090, alertmanager: 19093, redis: 16379, api: 18080, traffic: 19101, receiver: 19095 };
+
+export interface DemoStackOptions {
+  /** Days of history to backfill (default 30). */
+  readonly backfillDays?: number;
+  readonly incidents?: Partial<Omit<DemoIncidentOptions, 'from'>>;
+  readonly ports?: Partial<DemoPorts>;
+  /** Resource directory for `vigil all` (default deploy/demo/resources). */
+  readonly resources?: string;
+  /** Scrape and evaluation interval of the demo Prometheus (default 15s). */
+  readonly scrapeInterval?: string;
+  /** Worker cycles (default 30s; the smoke test uses less). */
+  readonly cycle?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface DemoStack {
+  readonly urls: { readonly prometheus: string; readonly alertmanager: string; readonly api: string; readonly traffic: string; readonly receiver: string; readonly redis: string };
+  readonly receiver: AlertReceiver;
+  readonly workDir: string;
+  /** Output of a child process ('vigil', 'prometheus', 'alertmanager', 'redis'), for diagnostics. */
+  output(name: string): string;
+  stop(): Promise<void>;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function choosePorts(wanted: DemoPorts): Promise<DemoPorts> {
+  const chosen: Record<string, number> = {};
+  for (const [name, port] of Object.entries(wanted)) chosen[name] = (await portFree(port)) ? port : await anyFreePort();
+  return chosen as unknown as DemoPorts;
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  output: string;
+}
+
+function startChild(command: string, args: readonly string[], cwd = root): Child {
+  const child: Child = { process: spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }), output: '' };
+  const keep = (chunk: Buffer) => (child.output = (child.output + chunk.toString()).slice(-50_000));
+  child.process.stdout?.on('data', keep);
+  child.process.stderr?.on('data', keep);
+  return child;
+}
+
+async function stopChild(child: Child | undefined): Promise<void> {
+  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, child: Child | undefined, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.process.exitCode !== null) throw new Error(`${what}: the process exited (${child.process.exitCode}): ${child.output.slice(-2000)}`);
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${child ? `: ${child.output.slice(-2000)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const httpOk = (url: string) => async () => (await fetch(url)).ok;
+
+export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
+  const log = options.log ?? (() => undefined);
+  const ports = await choosePorts({ ...defaultDemoPorts, ...options.ports });
+  const work = await mkdtemp(join(tmpdir(), 'vigil-demo-'));
+  const children: Record<string, Child> = {};
+  let receiver: AlertReceiver | undefined;
+  let traffic: TrafficServer | undefined;
+  const stop = async () => {
+    // Vigil first (it writes rules and reloads Prometheus), then what it talks to.
+    for (const name of ['vigil', 'prometheus', 'alertmanager', 'redis']) await stopChild(children[name]);
+    await traffic?.close();
+    await receiver?.close();
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    const now = Math.floor(Date.now() / 1000 / 60) * 60;
+    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }) });
+    const resources = options.resources ?? join(root, 'deploy/demo/resources');
+    const rulesDir = join(work, 'rules');
+    const dataDir = join(work, 'data');
+    await mkdir(rulesDir);
+    await mkdir(dataDir);
+
+    // History first, so budgets and health baselines mean something from the first minute.
+    const days = options.backfillDays ?? 30;
+    if (days > 0) {
+      log(`backfilling ${days} days of mesh traffic into Prometheus's storage…`);
+      const history = { config, start: now - days * 86_400, end: now, log };
+      await backfillTsdb({ ...history, tsdbDir: dataDir });
+      const compiled = compile(loadResources([resources], root).resources);
+      log('backfilling the recording rules over that history…');
+      await backfillRecordingRules({ ruleYaml: renderOutput(compiled.slos, 'rule-file'), dataDir, passes: demoRulePasses({ start: history.start, end: history.end }), log });
+    }
+
+    receiver = await startAlertReceiver({ port: ports.receiver, log: (line) => log(`alert: ${line}`) });
+    const amConfig = (await readFile(join(root, 'deploy/alertmanager/alertmanager.yml'), 'utf8')).replaceAll('http://127.0.0.1:9095/', `${receiver.url}/`);
+    await writeFile(join(work, 'alertmanager.yml'), amConfig);
+    children.alertmanager = startChild('prometheus-alertmanager', [
+      `--config.file=${join(work, 'alertmanager.yml')}`,
+      `--storage.path=${join(work, 'alertmanager')}`,
+      `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ]);
+    children.redis = startChild('redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work]);
+    traffic = await startTrafficServer({ config, host: '127.0.0.1', port: ports.traffic });
+
+    const interval = options.scrapeInterval ?? '15s';
+    await writeFile(
+      join(work, 'prometheus.yml'),
+      [
+        'global:',
+        `  scrape_interval: ${interval}`,
+        `  evaluation_interval: ${interval}`,
+        'rule_files:',
+        `  - ${JSON.stringify(join(rulesDir, '*.yaml'))}`,
+        `  - ${JSON.stringify(join(root, 'alert-rules/vigil-self-monitoring.yaml'))}`,
+        'alerting:',
+        '  alertmanagers:',
+        `    - static_configs: [{ targets: ["127.0.0.1:${ports.alertmanager}"] }]`,
+        'scrape_configs:',
+        '  - job_name: demo-mesh',
+        `    static_configs: [{ targets: ["127.0.0.1:${ports.traffic}"] }]`,
+        '  - job_name: vigil-api',
+        `    static_configs: [{ targets: ["127.0.0.1:${ports.api}"] }]`,
+        '',
+      ].join('\n'),
+    );
+    children.prometheus = startChild('prometheus', [
+      `--config.file=${join(work, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${dataDir}`,
+      '--storage.tsdb.retention.time=60d',
+      `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+      '--web.enable-lifecycle',
+      '--log.level=warn',
+    ]);
+    const urls = {
+      prometheus: `http://127.0.0.1:${ports.prometheus}`,
+      alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
+      api: `http://127.0.0.1:${ports.api}`,
+      traffic: traffic.url,
+      receiver: receiver.url,
+      redis: `redis://127.0.0.1:${ports.redis}`,
+    };
+    await waitUntil('Prometheus', httpOk(`${urls.prometheus}/-/ready`), children.prometheus);
+    await waitUntil('Alertmanager', httpOk(`${urls.alertmanager}/-/ready`), children.alertmanager);
+
+    const cycle = options.cycle ?? '30s';
+    children.vigil = startChild(process.execPath, [
+      '--import',
+      'tsx',
+      join(root, 'src/cli/bin.ts'),
+      'all',
+      `--source=dir:${resources}`,
+      `--rules-dir=${rulesDir}`,
+      `--prometheus-url=${urls.prometheus}`,
+      `--redis-url=${urls.redis}`,
+      `--listen=127.0.0.1:${ports.api}`,
+      `--cycle=${cycle}`,
+      `--health-cycle=${cycle}`,
+      '--health-backfill=1d',
+      '--log-level=warn',
+    ]);
+    await waitUntil('vigil all', httpOk(`${urls.api}/readyz`), children.vigil, 120_000);
+    return { urls, receiver, workDir: work, output: (name) => children[name]?.output ?? '', stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
