@@ -173,9 +173,11 @@ describe('traffic adapters', () => {
         expect(firstT).toBeLessThan(now - 30 + 1); // a backfilled sample …
         expect(lastT).toBeGreaterThan(now); // … and a live one in the same series
         const model = pick(meshSeries(live), 'istio_requests_total', { reporter: 'destination', destination_service_name: 'frontend', source_workload: 'istio-ingressgateway', response_code: '200' })[0]!;
-        // (the live server stamps values when it answers, Prometheus when it starts the scrape: milliseconds apart)
+        // The live server stamps values when it answers, Prometheus when it starts the scrape: up to a few
+        // hundred ms apart on a loaded machine, i.e. a few 1e-3 of a 3-minute increase. A split series or a
+        // lost increase would be off by tens of percent.
         const expected = model.at(lastT) - model.at(firstT);
-        expect(Math.abs(Number(lastV) - Number(firstV) - expected) / expected).toBeLessThan(1e-4);
+        expect(Math.abs(Number(lastV) - Number(firstV) - expected) / expected).toBeLessThan(5e-3);
       } finally {
         await prom.stop();
       }
