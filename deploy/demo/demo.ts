@@ -1,47 +1,33 @@
 /**
- * The demo stack: validates and generates the demo mesh's rules (deploy/demo/resources) and serves them
- * from a real Prometheus on loopback. Prints the URLs; Ctrl-C stops everything.
+ * `bash deploy/demo/run.sh`: the demo on embedded defaults. Backfills 30 days of a synthetic Istio mesh,
+ * starts Redis, Prometheus, Alertmanager and `vigil all` on loopback, and prints where to look. Checkout
+ * fails 20% of its requests for 3 minutes every 10 minutes: within minutes a page reaches the receiver.
+ * Ctrl-C stops everything.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { startDemoStack } from '../../src/demo/stack.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const io = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s), env: process.env, cwd: root };
-const work = mkdtempSync(join(tmpdir(), 'vigil-demo-'));
-const rules = join(work, 'rules.yaml');
-const port = Number(process.env.VIGIL_DEMO_PROMETHEUS_PORT ?? 19090);
-
-if ((await main(['validate', '-f', 'deploy/demo/resources'], io)) !== 0) process.exit(1);
-if ((await main(['generate', '-f', 'deploy/demo/resources', '-o', rules], io)) !== 0) process.exit(1);
-
-writeFileSync(join(work, 'prometheus.yml'), `global:\n  evaluation_interval: 30s\nrule_files:\n  - ${JSON.stringify(rules)}\n`);
-const prometheus = spawn('prometheus', [`--config.file=${join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${join(work, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle', '--log.level=warn'], { stdio: 'inherit' });
-
-const stop = () => {
-  prometheus.kill('SIGTERM');
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
-prometheus.once('exit', () => {
-  rmSync(work, { recursive: true, force: true });
+const days = Number(process.env.VIGIL_DEMO_DAYS ?? 30);
+const log = (line: string) => process.stdout.write(`${line}\n`);
+log(`Vigil demo: ${days} days of history, then live traffic with an incident every 10 minutes.`);
+const stack = await startDemoStack({ backfillDays: days, log });
+const { urls } = stack;
+log(`
+Vigil demo is running (Ctrl-C stops everything):
+  REST API          ${urls.api}/api/v1/slos        (docs ${urls.api}/docs, metrics ${urls.api}/metrics)
+  Prometheus        ${urls.prometheus}/alerts       (rules ${urls.prometheus}/rules)
+  Alertmanager      ${urls.alertmanager}/#/alerts
+  Alert receiver    ${urls.receiver}/notifications  (pages and tickets are also printed here)
+  Mesh metrics      ${urls.traffic}/metrics
+  SLO resources     deploy/demo/resources/ (edit a file: the rules follow within seconds)
+The first checkout incident starts now; expect "alert: PAGE firing shop/checkout-availability" within about 5 minutes.
+`);
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  log('stopping…');
+  await stack.stop();
   process.exit(0);
-});
-
-for (let i = 0; i < 100; i++) {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/rules`);
-    if (response.ok) {
-      const body = (await response.json()) as { data: { groups: Array<{ rules: unknown[] }> } };
-      const count = body.data.groups.reduce((n, g) => n + g.rules.length, 0);
-      process.stdout.write(`\nPrometheus with ${count} Vigil rules: http://127.0.0.1:${port}/rules   (Ctrl-C stops)\n`);
-      break;
-    }
-  } catch {
-    // not up yet
-  }
-  await new Promise((r) => setTimeout(r, 200));
-}
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

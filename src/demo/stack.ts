@@ -77,7 +77,8 @@ async function anyFreePort(): Promise<number> {
 
 async function choosePorts(wanted: DemoPorts): Promise<DemoPorts> {
   const chosen: Record<string, number> = {};
-  for (const [name, port] of Object.entries(wanted)) chosen[name] = (await portFree(port)) ? port : await anyFreePort();
+  // 0 asks for any free port (tests); a busy fixed port is replaced the same way.
+  for (const [name, port] of Object.entries(wanted)) chosen[name] = port !== 0 && (await portFree(port)) ? port : await anyFreePort();
   return chosen as unknown as DemoPorts;
 }
 
@@ -146,7 +147,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     const days = options.backfillDays ?? 30;
     if (days > 0) {
       log(`backfilling ${days} days of mesh traffic into Prometheus's storage…`);
-      const history = { config, start: now - days * 86_400, end: now, log };
+      // History must carry the labels Prometheus adds when it scrapes the live generator (job, instance),
+      // or history and live data become separate series.
+      const history = { config, start: now - days * 86_400, end: now, log, labels: { job: 'mesh', instance: `127.0.0.1:${ports.traffic}` } };
       await backfillTsdb({ ...history, tsdbDir: dataDir });
       const compiled = compile(loadResources([resources], root).resources);
       log('backfilling the recording rules over that history…');
@@ -180,7 +183,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         '  alertmanagers:',
         `    - static_configs: [{ targets: ["127.0.0.1:${ports.alertmanager}"] }]`,
         'scrape_configs:',
-        '  - job_name: demo-mesh',
+        '  - job_name: mesh',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.traffic}"] }]`,
         '  - job_name: vigil-api',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.api}"] }]`,
@@ -190,10 +193,10 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     children.prometheus = startChild('prometheus', [
       `--config.file=${join(work, 'prometheus.yml')}`,
       `--storage.tsdb.path=${dataDir}`,
-      '--storage.tsdb.retention.time=60d',
+      '--storage.tsdb.retention.time=400d',
       `--web.listen-address=127.0.0.1:${ports.prometheus}`,
       '--web.enable-lifecycle',
-      '--log.level=warn',
+      '--log.level=error', // backfilled blocks overlap the head at first: harmless, loud warnings
     ]);
     const urls = {
       prometheus: `http://127.0.0.1:${ports.prometheus}`,

@@ -225,7 +225,14 @@ export function meshSeries(config: MeshConfig): SeriesSpec[] {
             { labels: { response_code: '200', grpc_response_status: '14' }, share: tl.errors },
           ]
         : [
-            { labels: { response_code: '200' }, share: mapShare(tl.errors, (e) => 1 - e - svc.notFoundRatio) },
+            {
+              labels: { response_code: '200' },
+              share: mapShare(tl.errors, (e) => {
+                // Shares must stay non-negative or the 200 counter would run backwards (a counter reset).
+                if (e + svc.notFoundRatio > 1) throw new RangeError(`${svc.name}: error ratio ${e} plus 404 ratio ${svc.notFoundRatio} exceeds 1`);
+                return 1 - e - svc.notFoundRatio;
+              }),
+            },
             { labels: { response_code: '404' }, share: mapShare(tl.errors, () => svc.notFoundRatio) },
             { labels: { response_code: '503' }, share: tl.errors },
           ];

@@ -186,3 +186,10 @@ describe('traffic adapters', () => {
     }
   });
 });
+
+describe('incident shares', () => {
+  it('refuses an error ratio that would leave a negative share of 200s (a backwards counter)', () => {
+    expect(() => meshSeries(demoMesh({ incidents: demoIncidents({ from: 1_800_000_000, checkoutErrorRatio: 1 }) }))).toThrow(/exceeds 1/);
+    expect(meshSeries(demoMesh({ incidents: demoIncidents({ from: 1_800_000_000, checkoutErrorRatio: 0.5 }) })).length).toBeGreaterThan(10);
+  });
+});

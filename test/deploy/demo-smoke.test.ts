@@ -1,0 +1,48 @@
+/**
+ * The demo end to end, shortened: a day of history instead of 30, a checkout outage (50% errors) starting
+ * at once, fast cycles. A real Prometheus evaluates the generated rules, a real Alertmanager routes the page
+ * to the receiver, and `vigil all` reports the burn through the REST API.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startDemoStack, type DemoStack } from '../../src/demo/stack.js';
+import { waitFor } from '../support/processes.js';
+
+let stack: DemoStack;
+
+beforeAll(async () => {
+  stack = await startDemoStack({
+    backfillDays: 1,
+    incidents: { checkoutErrorRatio: 0.5, checkoutDuration: 900, checkoutEvery: 3600 },
+    ports: { prometheus: 0, alertmanager: 0, redis: 0, api: 0, traffic: 0, receiver: 0 },
+    scrapeInterval: '5s',
+    cycle: '5s',
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+}, 60_000);
+
+it('an injected checkout outage pages through Alertmanager, and the API shows the burn', { timeout: 420_000 }, async () => {
+  const page = await waitFor(
+    'a VigilErrorBudgetBurn page at the receiver',
+    async () => stack.receiver.notifications().find((n) => n.receiver === 'page' && n.status === 'firing' && n.labels.alertname === 'VigilErrorBudgetBurn' && n.labels.slo === 'checkout-availability'),
+    { timeoutMs: 360_000, intervalMs: 1000 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- vigil:\n${stack.output('vigil').slice(-3000)}\n--- prometheus:\n${stack.output('prometheus').slice(-2000)}`);
+  });
+  expect(page.labels).toMatchObject({ severity: 'page', namespace: 'shop', service: 'checkout' });
+  expect(page.annotations.summary).toContain('checkout-availability');
+
+  // Alertmanager itself holds the firing page.
+  const alerts = (await (await fetch(`${stack.urls.alertmanager}/api/v2/alerts?filter=alertname%3D%22VigilErrorBudgetBurn%22`)).json()) as Array<{ labels: Record<string, string> }>;
+  expect(alerts.some((a) => a.labels.severity === 'page' && a.labels.slo === 'checkout-availability')).toBe(true);
+
+  // The API reports the burn (the worker computed it from Prometheus).
+  const item = await waitFor('the burn in /api/v1/slos', async () => {
+    const body = (await (await fetch(`${stack.urls.api}/api/v1/slos?namespace=shop`)).json()) as { items: Array<{ name: string; burnRate1h: number | null; fresh: boolean }> };
+    const checkout = body.items.find((i) => i.name === 'checkout-availability');
+    return checkout && checkout.fresh && (checkout.burnRate1h ?? 0) > 14.4 ? checkout : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 1000 });
+  expect(item.burnRate1h).toBeGreaterThan(14.4);
+});
