@@ -21,9 +21,15 @@
  * 5. Onset: `alarm` is the anomaly score on the first crossing of `alarmLevel` and damped afterwards until
  *    the signal has been back under `rearmLevel` for `rearmPoints` observations; a new incident also has
  *    to be about as rare as the recent ones (a decaying peak). One page per incident, not one per point.
+ * 6. Contextual novelty (context-novelty.ts): a pair of consecutive quantised values never seen before,
+ *    when a new pair was unlikely (Good–Turing), also raises the onset alarm — on the bad side only, and
+ *    not within `contextGap` observations of the last alarm. It catches changes of shape that are not
+ *    large deviations (denser spikes, a quantised series taking new steps). It does not change `anomaly`
+ *    or `rarity`, so health and the mesh's unhealthy verdicts are untouched by it.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
+import { contextStep, initialContext } from './context-novelty.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -71,6 +77,13 @@ export interface ScorerOptions {
   readonly noveltyDecay: number;
   /** How steeply an incident less rare than the remembered peak is damped: (rarity / peak) ^ power. */
   readonly noveltyPower: number;
+  /** Contextual novelty: bins of the series' own range (0 disables), and the relaxation of that range. */
+  readonly contextBins: number;
+  readonly contextRangeDecay: number;
+  /** Smallest context rarity (−log10 probability of a new context) that counts as evidence. */
+  readonly contextMinRarity: number;
+  /** Observations since the last alarm before a new context may raise one on its own. */
+  readonly contextGap: number;
 }
 
 export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
@@ -95,6 +108,10 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   repeatDamping: 0.3,
   noveltyDecay: 0.002,
   noveltyPower: 2,
+  contextBins: 8,
+  contextRangeDecay: 0.0005,
+  contextMinRarity: 3,
+  contextGap: 400,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -130,6 +147,9 @@ export interface SignalState {
   readonly inc: number;
   /** Observations since the current incident started. */
   readonly len: number;
+  /** Contextual novelty state (see context-novelty.ts) and observations since the last alarm. */
+  readonly cx?: readonly number[];
+  readonly ago?: number;
 }
 
 export type BaselineName = 'recent' | 'seasonal';
@@ -206,7 +226,8 @@ function startBaselines(state: SignalState, warm: readonly number[], options: Sc
   const mag = median(warm.map(Math.abs));
   const scale = Math.max(medianAbsoluteDeviation(warm as number[]) * 1.4826, options.minScale, options.relativeMinScale * mag);
   const spr = warm.reduce((sum, x) => sum + Math.abs(x - level), 0) / warm.length;
-  return { ...state, warm: [], lvl: level, sc: Math.max(scale, 0.5 * spr), mag, spr };
+  const cx = options.contextBins > 0 ? initialContext(warm, options.contextBins) : [];
+  return { ...state, warm: [], lvl: level, sc: Math.max(scale, 0.5 * spr), mag, spr, cx, ago: 0 };
 }
 
 /**
@@ -328,6 +349,22 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
       incidentLength = 0;
     }
   }
+  // 6. Contextual novelty: a context (pair of quantised values) never seen before, when that was unlikely
+  // (rarity ≥ contextMinRarity, mapped onto the alarm level), alarms on its own, also inside an open
+  // incident, once `contextGap` observations have passed since the last alarm. It sees changes of shape
+  // that are not large deviations: spikes coming closer together, a quantised series taking new steps.
+  const context = options.contextBins > 0 ? contextStep(state.cx ?? [], value, { bins: options.contextBins, rangeDecay: options.contextRangeDecay }) : { state: [], rarity: 0 };
+  const ago = (state.ago ?? 0) + 1;
+  const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= state.lvl : value <= state.lvl);
+  if (alarm < options.alarmLevel && ago > options.contextGap && badSide && context.rarity >= options.contextMinRarity) {
+    const half = (options.contextMinRarity * (1 - options.alarmLevel)) / options.alarmLevel;
+    alarm = context.rarity / (context.rarity + half);
+    quiet = 0;
+    if (armed === 1) {
+      armed = 0;
+      incident = tail;
+    }
+  }
 
   const next: SignalState = {
     v: 1,
@@ -349,6 +386,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     peak,
     inc: incident,
     len: incidentLength,
+    cx: context.state,
+    ago: alarm >= options.alarmLevel ? 0 : ago,
   };
   // The reason reports the deviation that drove the score: this point's, or the sustained mean.
   const shown = timescale === 'sustained' ? sus : z;

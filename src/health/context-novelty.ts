@@ -1,0 +1,67 @@
+/**
+ * Contextual novelty (in the spirit of CAD OSE, re-derived, no code borrowed): each value is quantised
+ * into one of `bins` bins of the series' own recent range, and the pair (previous bin, this bin) is a
+ * context. The detector remembers, per context, whether it was seen never, once, or more often (2 bits
+ * each, packed into 32-bit words, so the state stays tiny), and when a context is new it scores how
+ * unlikely a new context was: by Good–Turing, the probability that the next context is unseen is about
+ * (contexts seen exactly once) / (contexts observed). Its rarity is −log10 of that.
+ *
+ * The range is the running min/max, each edge relaxing toward the other by `rangeDecay` of the span per
+ * observation, so one old extreme does not squash every later value into one bin forever.
+ */
+
+export interface ContextOptions {
+  readonly bins: number;
+  readonly rangeDecay: number;
+}
+
+/** [low, high, previous bin (−1 none), singletons, observations, ...packed 2-bit counts]. */
+export type ContextState = readonly number[];
+
+const HEAD = 5;
+
+export function initialContext(values: readonly number[], bins: number): ContextState {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return [lo, hi, -1, 0, 0, ...new Array<number>(Math.ceil((bins * bins) / 16)).fill(0)];
+}
+
+export interface ContextStep {
+  readonly state: ContextState;
+  /** −log10 of the estimated probability of a new context; 0 when the context was seen before. */
+  readonly rarity: number;
+}
+
+export function contextStep(state: ContextState, value: number, options: ContextOptions): ContextStep {
+  const { bins, rangeDecay } = options;
+  const words = Math.ceil((bins * bins) / 16);
+  const cx = state.length === HEAD + words ? state.slice() : [value, value, -1, 0, 0, ...new Array<number>(words).fill(0)];
+  const span = cx[1]! - cx[0]!;
+  const hi = Math.max(value, cx[1]! - rangeDecay * span);
+  const lo = Math.min(value, cx[0]! + rangeDecay * span);
+  cx[0] = lo;
+  cx[1] = hi;
+  const width = hi - lo;
+  const bin = width > 0 ? Math.min(bins - 1, Math.floor(((value - lo) / width) * bins)) : 0;
+  const prev = cx[2]!;
+  cx[2] = bin;
+  if (prev < 0) return { state: cx, rarity: 0 };
+  const key = prev * bins + bin;
+  const word = HEAD + (key >> 4);
+  const shift = (key & 15) * 2;
+  const packed = cx[word]! >>> 0;
+  const count = (packed >>> shift) & 3;
+  let singles = cx[3]!;
+  const seen = cx[4]!;
+  let rarity = 0;
+  if (count === 0) {
+    rarity = -Math.log10((singles + 1) / (seen + 2));
+    singles++;
+  } else if (count === 1) {
+    singles--;
+  }
+  if (count < 3) cx[word] = ((packed & ~(3 << shift)) | ((count + 1) << shift)) >>> 0;
+  cx[3] = singles;
+  cx[4] = seen + 1;
+  return { state: cx, rarity };
+}
