@@ -1,7 +1,7 @@
 /**
  * Contextual novelty (in the spirit of CAD OSE, re-derived, no code borrowed): each value is quantised
- * into one of `bins` bins of the series' own recent range, and the pair (previous bin, this bin) is a
- * context. The detector remembers, per context, whether it was seen never, once, or more often (2 bits
+ * into one of `bins` bins of the series' own recent range, and the last `length` bins (a pair by
+ * default) form a context. The detector remembers, per context, whether it was seen never, once, or more often (2 bits
  * each, packed into 32-bit words, so the state stays tiny), and when a context is new it scores how
  * unlikely a new context was: by Good–Turing, the probability that the next context is unseen is about
  * (contexts seen exactly once) / (contexts observed). Its rarity is −log10 of that.
@@ -13,17 +13,23 @@
 export interface ContextOptions {
   readonly bins: number;
   readonly rangeDecay: number;
+  /** Values per context (2 = pairs). */
+  readonly length: number;
 }
 
-/** [low, high, previous bin (−1 none), singletons, observations, ...packed 2-bit counts]. */
+/** [low, high, previous bins (base `bins`), how many of them, singletons, observations, ...packed 2-bit counts]. */
 export type ContextState = readonly number[];
 
-const HEAD = 5;
+const HEAD = 6;
 
-export function initialContext(values: readonly number[], bins: number): ContextState {
+function wordsFor(bins: number, length: number): number {
+  return Math.ceil(bins ** length / 16);
+}
+
+export function initialContext(values: readonly number[], options: ContextOptions): ContextState {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
-  return [lo, hi, -1, 0, 0, ...new Array<number>(Math.ceil((bins * bins) / 16)).fill(0)];
+  return [lo, hi, 0, 0, 0, 0, ...new Array<number>(wordsFor(options.bins, options.length)).fill(0)];
 }
 
 export interface ContextStep {
@@ -33,9 +39,9 @@ export interface ContextStep {
 }
 
 export function contextStep(state: ContextState, value: number, options: ContextOptions): ContextStep {
-  const { bins, rangeDecay } = options;
-  const words = Math.ceil((bins * bins) / 16);
-  const cx = state.length === HEAD + words ? state.slice() : [value, value, -1, 0, 0, ...new Array<number>(words).fill(0)];
+  const { bins, rangeDecay, length } = options;
+  const words = wordsFor(bins, length);
+  const cx = state.length === HEAD + words ? state.slice() : [value, value, 0, 0, 0, 0, ...new Array<number>(words).fill(0)];
   const span = cx[1]! - cx[0]!;
   const hi = Math.max(value, cx[1]! - rangeDecay * span);
   const lo = Math.min(value, cx[0]! + rangeDecay * span);
@@ -43,16 +49,18 @@ export function contextStep(state: ContextState, value: number, options: Context
   cx[1] = hi;
   const width = hi - lo;
   const bin = width > 0 ? Math.min(bins - 1, Math.floor(((value - lo) / width) * bins)) : 0;
-  const prev = cx[2]!;
-  cx[2] = bin;
-  if (prev < 0) return { state: cx, rarity: 0 };
-  const key = prev * bins + bin;
+  const history = cx[2]!;
+  const filled = cx[3]!;
+  const key = history * bins + bin;
+  cx[2] = key % bins ** (length - 1);
+  cx[3] = Math.min(length - 1, filled + 1);
+  if (filled < length - 1) return { state: cx, rarity: 0 };
   const word = HEAD + (key >> 4);
   const shift = (key & 15) * 2;
   const packed = cx[word]! >>> 0;
   const count = (packed >>> shift) & 3;
-  let singles = cx[3]!;
-  const seen = cx[4]!;
+  let singles = cx[4]!;
+  const seen = cx[5]!;
   let rarity = 0;
   if (count === 0) {
     rarity = -Math.log10((singles + 1) / (seen + 2));
@@ -61,7 +69,7 @@ export function contextStep(state: ContextState, value: number, options: Context
     singles--;
   }
   if (count < 3) cx[word] = ((packed & ~(3 << shift)) | ((count + 1) << shift)) >>> 0;
-  cx[3] = singles;
-  cx[4] = seen + 1;
+  cx[4] = singles;
+  cx[5] = seen + 1;
   return { state: cx, rarity };
 }

@@ -29,7 +29,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { contextStep, initialContext } from './context-novelty.js';
+import { contextStep, initialContext, type ContextOptions } from './context-novelty.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -80,6 +80,8 @@ export interface ScorerOptions {
   /** Contextual novelty: bins of the series' own range (0 disables), and the relaxation of that range. */
   readonly contextBins: number;
   readonly contextRangeDecay: number;
+  /** Values per context (2 = pairs of consecutive values). */
+  readonly contextLength: number;
   /** Smallest context rarity (−log10 probability of a new context) that counts as evidence. */
   readonly contextMinRarity: number;
   /** Observations since the last alarm before a new context may raise one on its own. */
@@ -110,6 +112,7 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   noveltyPower: 2,
   contextBins: 8,
   contextRangeDecay: 0.0005,
+  contextLength: 2,
   contextMinRarity: 3,
   contextGap: 400,
 });
@@ -221,12 +224,16 @@ function learningWeight(absZ: number, clip: number): number {
   return absZ <= clip ? 1 : (clip / absZ) ** 2;
 }
 
+function contextOptions(options: ScorerOptions): ContextOptions {
+  return { bins: options.contextBins, rangeDecay: options.contextRangeDecay, length: options.contextLength };
+}
+
 function startBaselines(state: SignalState, warm: readonly number[], options: ScorerOptions): SignalState {
   const level = median(warm as number[]);
   const mag = median(warm.map(Math.abs));
   const scale = Math.max(medianAbsoluteDeviation(warm as number[]) * 1.4826, options.minScale, options.relativeMinScale * mag);
   const spr = warm.reduce((sum, x) => sum + Math.abs(x - level), 0) / warm.length;
-  const cx = options.contextBins > 0 ? initialContext(warm, options.contextBins) : [];
+  const cx = options.contextBins > 0 ? initialContext(warm, contextOptions(options)) : [];
   return { ...state, warm: [], lvl: level, sc: Math.max(scale, 0.5 * spr), mag, spr, cx, ago: 0 };
 }
 
@@ -328,6 +335,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   let peak = state.peak * (1 - options.noveltyDecay);
   let incident = state.inc;
   let incidentLength = state.armed === 0 ? state.len + 1 : 0;
+  const context = options.contextBins > 0 ? contextStep(state.cx ?? [], value, contextOptions(options)) : { state: [], rarity: 0 };
   let alarm = anomaly;
   if (armed === 1) {
     if (peak > tail) {
@@ -353,7 +361,6 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // (rarity ≥ contextMinRarity, mapped onto the alarm level), alarms on its own, also inside an open
   // incident, once `contextGap` observations have passed since the last alarm. It sees changes of shape
   // that are not large deviations: spikes coming closer together, a quantised series taking new steps.
-  const context = options.contextBins > 0 ? contextStep(state.cx ?? [], value, { bins: options.contextBins, rangeDecay: options.contextRangeDecay }) : { state: [], rarity: 0 };
   const ago = (state.ago ?? 0) + 1;
   const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= state.lvl : value <= state.lvl);
   if (alarm < options.alarmLevel && ago > options.contextGap && badSide && context.rarity >= options.contextMinRarity) {
