@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { contextStep, initialContext } from '../../src/health/context-novelty.js';
+import { contextStep, type ContextState } from '../../src/health/context-novelty.js';
 
 const options = { bins: 8, rangeDecay: 0.0005, length: 2 };
 
 function run(values: readonly number[]): { rarities: number[]; state: readonly number[] } {
-  let state = initialContext(values.slice(0, 30), options);
+  let state: ContextState = [];
   const rarities: number[] = [];
   for (const v of values) {
     const r = contextStep(state, v, options);
