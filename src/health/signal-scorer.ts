@@ -21,9 +21,17 @@
  * 5. Onset: `alarm` is the anomaly score on the first crossing of `alarmLevel` and damped afterwards until
  *    the signal has been back under `rearmLevel` for `rearmPoints` observations; a new incident also has
  *    to be about as rare as the recent ones (a decaying peak). One page per incident, not one per point.
+ * 6. Contextual novelty (context-novelty.ts): a pair of consecutive quantised values never seen before,
+ *    at a coarse and at a fine resolution of the series' own range (new at both: one resolution alone
+ *    is sensitive to where the bin edges fall), when a new pair was unlikely (Good–Turing), also raises
+ *    the onset alarm — on the bad side only, and
+ *    not within `contextGap` observations of the last alarm. It catches changes of shape that are not
+ *    large deviations (denser spikes, a quantised series taking new steps). It does not change `anomaly`
+ *    or `rarity`, so health and the mesh's unhealthy verdicts are untouched by it.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
+import { contextStep, type ContextOptions } from './context-novelty.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -71,6 +79,17 @@ export interface ScorerOptions {
   readonly noveltyDecay: number;
   /** How steeply an incident less rare than the remembered peak is damped: (rarity / peak) ^ power. */
   readonly noveltyPower: number;
+  /** Contextual novelty: bins of the series' own range (0 disables), and the relaxation of that range. */
+  readonly contextBins: number;
+  readonly contextRangeDecay: number;
+  /** Values per context (2 = pairs of consecutive values). */
+  readonly contextLength: number;
+  /** Bins of a second, finer quantisation (0 = one resolution only); a context must be new in both. */
+  readonly contextFineBins: number;
+  /** Smallest context rarity (−log10 probability of a new context) that counts as evidence. */
+  readonly contextMinRarity: number;
+  /** Observations since the last alarm before a new context may raise one on its own. */
+  readonly contextGap: number;
 }
 
 export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
@@ -95,6 +114,12 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   repeatDamping: 0.3,
   noveltyDecay: 0.002,
   noveltyPower: 2,
+  contextBins: 6,
+  contextRangeDecay: 0.0005,
+  contextLength: 2,
+  contextFineBins: 12,
+  contextMinRarity: 3,
+  contextGap: 400,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -130,6 +155,10 @@ export interface SignalState {
   readonly inc: number;
   /** Observations since the current incident started. */
   readonly len: number;
+  /** Contextual novelty states, coarse and fine (see context-novelty.ts), and observations since the last alarm. */
+  readonly cx?: readonly number[];
+  readonly cx2?: readonly number[];
+  readonly ago?: number;
 }
 
 export type BaselineName = 'recent' | 'seasonal';
@@ -199,6 +228,10 @@ function directional(z: number, direction: BadDirection): number {
 /** Weight of a point in learning: 1 inside the clip, falling with the square of the excess beyond it. */
 function learningWeight(absZ: number, clip: number): number {
   return absZ <= clip ? 1 : (clip / absZ) ** 2;
+}
+
+function contextOptions(options: ScorerOptions, bins: number): ContextOptions {
+  return { bins, rangeDecay: options.contextRangeDecay, length: options.contextLength };
 }
 
 function startBaselines(state: SignalState, warm: readonly number[], options: ScorerOptions): SignalState {
@@ -307,6 +340,10 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   let peak = state.peak * (1 - options.noveltyDecay);
   let incident = state.inc;
   let incidentLength = state.armed === 0 ? state.len + 1 : 0;
+  // At two resolutions: a context counts as new only when it is new at both (the weaker evidence wins).
+  const coarse = options.contextBins > 0 ? contextStep(state.cx ?? [], value, contextOptions(options, options.contextBins)) : { state: [], rarity: 0 };
+  const fine = options.contextFineBins > 0 ? contextStep(state.cx2 ?? [], value, contextOptions(options, options.contextFineBins)) : { state: [], rarity: coarse.rarity };
+  const contextRarity = Math.min(coarse.rarity, fine.rarity);
   let alarm = anomaly;
   if (armed === 1) {
     if (peak > tail) {
@@ -326,6 +363,21 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
       peak = Math.max(peak, incident);
       incident = 0;
       incidentLength = 0;
+    }
+  }
+  // 6. Contextual novelty: a context (pair of quantised values) never seen before, when that was unlikely
+  // (rarity ≥ contextMinRarity, mapped onto the alarm level), alarms on its own, also inside an open
+  // incident, once `contextGap` observations have passed since the last alarm. It sees changes of shape
+  // that are not large deviations: spikes coming closer together, a quantised series taking new steps.
+  const ago = (state.ago ?? 0) + 1;
+  const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= state.lvl : value <= state.lvl);
+  if (alarm < options.alarmLevel && ago > options.contextGap && badSide && contextRarity >= options.contextMinRarity) {
+    const half = (options.contextMinRarity * (1 - options.alarmLevel)) / options.alarmLevel;
+    alarm = contextRarity / (contextRarity + half);
+    quiet = 0;
+    if (armed === 1) {
+      armed = 0;
+      incident = tail;
     }
   }
 
@@ -349,6 +401,9 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     peak,
     inc: incident,
     len: incidentLength,
+    cx: coarse.state,
+    cx2: fine.state,
+    ago: alarm >= options.alarmLevel ? 0 : ago,
   };
   // The reason reports the deviation that drove the score: this point's, or the sustained mean.
   const shown = timescale === 'sustained' ? sus : z;

@@ -3,6 +3,12 @@
  * `vigil health replay`, default settings) into a temporary results directory, then runs the NAB scorer,
  * swept and at the shipped default threshold (the scorer's `alarmLevel`). Prints the normalized scores.
  *
+ * Guard against fitting the dev files: a leave-one-category-out cross-validation. For each of the NAB
+ * categories, the threshold is the one that is best (standard profile, swept) on the other categories,
+ * and the held-out category is scored at it; the held-out raw scores are summed over the categories and
+ * normalized like the whole slice ("CV standard"). A method whose good threshold differs from category to
+ * category loses here even when its swept score is high.
+ *
  *   npm run bench health-nab            (data and tool paths overridable: NAB_DATA, NAB_SCORER)
  *   ... -- --options '{"clip":4}'       (experiment with other global settings; never per file)
  */
@@ -30,6 +36,36 @@ interface NabProfile {
   files: { file: string; rawScore: number; tp: number; fp: number; fn: number; windowsDetected: number; windows: number }[];
 }
 const options: ScorerOptions = { ...defaultScorerOptions, ...overrides };
+
+function runScorer(args: string[]): NabProfile & { rawScore: number; nullScore: number; perfectScore: number } {
+  const run = spawnSync(process.execPath, [...args, '--profile', 'standard', '--verbose'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`nab-score failed: ${run.stderr}`);
+  const doc = JSON.parse(run.stdout) as { profiles: Record<string, NabProfile & { rawScore: number; nullScore: number; perfectScore: number }> };
+  const p = doc.profiles.standard;
+  if (!p) throw new Error('nab-score printed no standard profile');
+  return p;
+}
+
+/** Leave-one-category-out: threshold from the other categories, score on the held-out one (standard profile). */
+function crossValidate(base: string[]): void {
+  const categories = readdirSync(data, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const whole = runScorer(base);
+  let raw = 0;
+  const parts: string[] = [];
+  for (const held of categories) {
+    const others = categories.filter((c) => c !== held).map((c) => `${c}/`);
+    const trained = runScorer([...base, '--only', others.join(',')]);
+    const tested = runScorer([...base, '--threshold', String(trained.threshold)]);
+    const heldRaw = tested.files.filter((f) => f.file.startsWith(`${held}/`)).reduce((sum, f) => sum + f.rawScore, 0);
+    raw += heldRaw;
+    parts.push(`${held} T=${trained.threshold.toFixed(3)} raw ${heldRaw.toFixed(2)}`);
+  }
+  const normalized = (100 * (raw - whole.nullScore)) / (whole.perfectScore - whole.nullScore);
+  console.log(`CV (leave one category out) standard normalized ${normalized.toFixed(2).padStart(7)}  [${parts.join('; ')}]`);
+}
 
 const results = mkdtempSync(join(tmpdir(), 'vigil-nab-'));
 try {
@@ -67,6 +103,7 @@ try {
   };
   report('swept', []);
   report(`fixed T=${options.alarmLevel}`, ['--threshold', String(options.alarmLevel)]);
+  crossValidate(base);
 } finally {
   rmSync(results, { recursive: true, force: true });
 }

@@ -119,4 +119,16 @@ describe('signal scorer', () => {
     // …and normal again at the end (the shift became the new level).
     expect(after.slice(-500).every((a) => a < 0.5)).toBe(true);
   });
+
+  it('raises one onset alarm when routine spikes start coming in quick succession (contextual novelty)', () => {
+    // A flat series with a spike every 100 points, then pairs of spikes 5 points apart for a while.
+    const values = Array.from({ length: 4000 }, (_, i) => (i % 100 === 0 || (i >= 3200 && i < 3240 && i % 5 < 2) ? 20 : 0));
+    const alarms = (options: ScorerOptions): number[] => run(values, options).scores.map((s) => s.alarm);
+    const level = defaultScorerOptions.alarmLevel;
+    const withContext = alarms(defaultScorerOptions);
+    expect(withContext.slice(3200, 3240).filter((a) => a >= level)).toHaveLength(1);
+    // Without the contextual feature the burst is missed (each spike is as rare as the routine ones).
+    const without = alarms({ ...defaultScorerOptions, contextBins: 0 });
+    expect(without.slice(3200, 3240).filter((a) => a >= level)).toEqual([]);
+  });
 });
