@@ -14,6 +14,7 @@ import { registerHealthMetrics } from '../../worker/health-export.js';
 import { resolveWorkerConfig, workerOptions, workerParseOptions } from '../../worker/worker-config.js';
 import { startWorkerRoles, type WorkerRoles } from '../../worker/worker-roles.js';
 import type { CommandIo } from '../io.js';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 const allOwnOptions: readonly OptionDoc[] = [{ flag: 'rate-limit', env: 'VIGIL_API_RATE_LIMIT', default: '600', description: 'API requests per minute per client address (0 = off)' }];
 
@@ -116,14 +117,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     return 1;
   }
   io.stdout(`vigil all: API and /metrics on http://${api.address.host}:${api.address.port} (source ${shared.source}${shared.rulesDir ? `, rules in ${shared.rulesDir}` : ''})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await shutdownSignal(logger);
   await close();
   return 0;
 }

@@ -8,6 +8,7 @@ import { ConfigError, resolveConfig, sharedOptions, sharedParseOptions } from '.
 import { createLogger } from '../../observability/logger.js';
 import { resolveWorkerConfig, workerParseOptions } from '../../worker/worker-config.js';
 import type { CommandIo } from '../io.js';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 const apiOptions = [
   { flag: 'rate-limit', env: 'VIGIL_API_RATE_LIMIT', default: '600', description: 'requests per minute per client address (0 = off)' },
@@ -75,14 +76,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     return 1;
   }
   io.stdout(`vigil api: listening on http://${server.address.host}:${server.address.port} (auth ${shared.auth.split(':')[0]})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await shutdownSignal(logger);
   await server.close();
   return 0;
 }

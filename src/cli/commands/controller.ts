@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../observability/logger.js';
 import { createControllerRole } from '../../controller/controller-role.js';
 import type { DirectoryController, KubernetesController } from '../../controller/assemble.js';
 import type { CommandIo } from '../io.js';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 function usage(): string {
   const line = (o: OptionDoc) => `  --${o.flag.padEnd(16)} ${o.description} (env ${o.env}${o.default ? `, default ${JSON.stringify(o.default)}` : ''})`;
@@ -62,14 +63,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   const statusJson = () => role.statusJson();
 
   const server = await serve(config, running, statusJson, logger);
-  const stopped = new Promise<void>((resolveStop) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      resolveStop();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  const stopped = shutdownSignal(logger);
   try {
     await role.start();
   } catch (error) {

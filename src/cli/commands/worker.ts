@@ -7,6 +7,7 @@ import { createLogger } from '../../observability/logger.js';
 import { resolveWorkerConfig, workerOptions, workerParseOptions } from '../../worker/worker-config.js';
 import { startWorkerRoles } from '../../worker/worker-roles.js';
 import type { CommandIo } from '../io.js';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 function usage(): string {
   const line = (o: { flag: string; env: string; default: string; description: string }) =>
@@ -41,14 +42,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   const roles = await startWorkerRoles(shared, own, logger);
   const worker = roles.budget;
   if (worker.metricsAddress) io.stdout(`vigil worker: metrics on http://${worker.metricsAddress.host}:${worker.metricsAddress.port}/metrics\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await shutdownSignal(logger);
   await roles.close();
   return 0;
 }
