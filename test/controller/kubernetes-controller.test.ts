@@ -177,7 +177,7 @@ describe('controller in Kubernetes mode', () => {
     expect((server.counts.byVerb.list ?? 0) - listsBefore).toBeGreaterThanOrEqual(1);
   });
 
-  it('rides out the API server going down and coming back (changes made meanwhile are applied), and a hung watch', async () => {
+  it('rides out the API server going down for 30 s and coming back (changes made meanwhile are applied), and a hung watch', { timeout: 120_000 }, async () => {
     put(server, 'ServiceLevelObjective', slo('before'));
     c = await startKubeController(server, {
       watchTimeouts: { timeoutSeconds: 30, responseTimeoutMs: 1_000, idleTimeoutMs: 1_500, minWatchIntervalMs: 50 },
@@ -188,12 +188,12 @@ describe('controller in Kubernetes mode', () => {
     const down = Date.now();
     put(server, 'ServiceLevelObjective', slo('during'));
     put(server, 'ServiceLevelObjective', slo('before', { goal: '97' }));
-    await new Promise((r) => setTimeout(r, 4_000));
+    await new Promise((r) => setTimeout(r, 30_000));
     const restarts = Object.values(c.source.informerStats()).reduce((n, s) => n + s.restarts, 0);
-    expect(restarts).toBeGreaterThanOrEqual(3);
+    expect(restarts).toBeGreaterThanOrEqual(10);
     await server.start();
     await waitFor('caught up', async () => isReady(server, 'ServiceLevelObjective', 'during') && objectiveIn(ruleOf(server, 'before')?.spec.groups) === 'vector(0.97)', { timeoutMs: 15_000, intervalMs: 50 });
-    expect(Date.now() - down).toBeGreaterThan(4_000);
+    expect(Date.now() - down).toBeGreaterThan(30_000);
 
     // A watch that connects but then says nothing (a dead connection) is abandoned and re-established.
     server.hangWatches = true;
