@@ -1,17 +1,18 @@
 /**
- * The demo end to end, shortened: a day of history instead of 30, a checkout outage (50% errors) starting
+ * The demo end to end, shortened: 8 days of history instead of 30, a checkout outage (50% errors) starting
  * at once, fast cycles. A real Prometheus evaluates the generated rules, a real Alertmanager routes the page
  * to the receiver, and `vigil all` reports the burn through the REST API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoStack, type DemoStack } from '../../src/demo/stack.js';
 import { waitFor } from '../support/processes.js';
+import { dashboardFiles, emptyQueries } from './dashboard-queries.js';
 
 let stack: DemoStack;
 
 beforeAll(async () => {
   stack = await startDemoStack({
-    backfillDays: 1,
+    backfillDays: 8, // the health dashboard compares with a day and a week ago
     incidents: { checkoutErrorRatio: 0.5, checkoutDuration: 900, checkoutEvery: 3600 },
     ports: { prometheus: 0, alertmanager: 0, redis: 0, api: 0, traffic: 0, receiver: 0 },
     scrapeInterval: '5s',
@@ -45,4 +46,20 @@ it('an injected checkout outage pages through Alertmanager, and the API shows th
     return checkout && checkout.fresh && (checkout.burnRate1h ?? 0) > 14.4 ? checkout : undefined;
   }, { timeoutMs: 120_000, intervalMs: 1000 });
   expect(item.burnRate1h).toBeGreaterThan(14.4);
+});
+
+it('every dashboard panel query returns data from the running demo stack', { timeout: 300_000 }, async () => {
+  // Health scores need a few cycles after the cold-start backfill; budgets one cycle.
+  let empty: string[] = [];
+  await waitFor(
+    'every dashboard query answered',
+    async () => {
+      empty = (await Promise.all(dashboardFiles.map((file) => emptyQueries(stack.urls.prometheus, file)))).flat();
+      return empty.length === 0;
+    },
+    { timeoutMs: 240_000, intervalMs: 5_000 },
+  ).catch(() => {
+    throw new Error(`queries without data:\n${empty.join('\n')}\n--- vigil:\n${stack.output('vigil').slice(-2000)}`);
+  });
+  expect(empty).toEqual([]);
 });
