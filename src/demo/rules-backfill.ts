@@ -14,10 +14,10 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { freePort } from './ports.js';
 
 interface Rule {
   record?: string;
@@ -71,18 +71,6 @@ export function recordingTiers(groups: readonly Group[]): Group[][] {
     }
   }
   return tiers;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      server.close(() => resolve(address.port));
-    });
-  });
 }
 
 function run(command: string, args: readonly string[]): Promise<{ code: number; output: string }> {

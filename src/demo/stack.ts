@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { loadResources } from '../cli/load-resources.js';
 import { compile } from '../rules/compile.js';
 import { renderOutput } from '../rules/render-output.js';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
+import { freePort, portFree } from './ports.js';
 import { backfillTsdb } from './backfill.js';
 import { demoIncidents, demoMesh, type DemoIncidentOptions } from './mesh.js';
 import { backfillRecordingRules, demoRulePasses } from './rules-backfill.js';
@@ -56,29 +56,10 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function anyFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 async function choosePorts(wanted: DemoPorts): Promise<DemoPorts> {
   const chosen: Record<string, number> = {};
   // 0 asks for any free port (tests); a busy fixed port is replaced the same way.
-  for (const [name, port] of Object.entries(wanted)) chosen[name] = port !== 0 && (await portFree(port)) ? port : await anyFreePort();
+  for (const [name, port] of Object.entries(wanted)) chosen[name] = port !== 0 && (await portFree(port)) ? port : await freePort();
   return chosen as unknown as DemoPorts;
 }
 

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from './processes.js';
+import { freePort, startUntilReady, tempDir, type RunningProcess } from './processes.js';
 
 export interface AlertmanagerAlert {
   labels: Record<string, string>;
@@ -32,24 +32,14 @@ export async function startAlertmanager(configYaml: string): Promise<RunningAler
   const port = await freePort();
   const configPath = join(dir.path, 'alertmanager.yml');
   await writeFile(configPath, configYaml);
-  const proc = startProcess('prometheus-alertmanager', [
-    `--config.file=${configPath}`,
-    `--storage.path=${join(dir.path, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--cluster.listen-address=',
-    '--log.level=warn',
-  ]);
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor('alertmanager ready', async () => {
-      if (proc.child.exitCode !== null) throw new Error(`alertmanager exited: ${proc.output()}`);
-      return (await fetch(`${url}/-/ready`)).ok;
-    });
-  } catch (error) {
-    await proc.stop();
-    await dir.remove();
-    throw error;
-  }
+  const proc = await startUntilReady(
+    'alertmanager',
+    'prometheus-alertmanager',
+    [`--config.file=${configPath}`, `--storage.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    `${url}/-/ready`,
+    dir,
+  );
   return {
     url,
     port,

@@ -1,21 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      server.close(() => resolve(address.port));
-    });
-  });
-}
+export { freePort } from '../../src/demo/ports.js';
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `vigil-${prefix}-`));
@@ -49,6 +37,25 @@ export function startProcess(command: string, args: readonly string[], cwd?: str
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Starts a server binary and waits until `readyUrl` answers 200; on failure stops it and removes `dir`
+ * (its scratch directory), with the process output in the error.
+ */
+export async function startUntilReady(name: string, command: string, args: readonly string[], readyUrl: string, dir: { remove(): Promise<void> }): Promise<RunningProcess> {
+  const proc = startProcess(command, args);
+  try {
+    await waitFor(`${name} ready`, async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited: ${proc.output()}`);
+      return (await fetch(readyUrl)).ok;
+    });
+  } catch (error) {
+    await proc.stop();
+    await dir.remove();
+    throw error;
+  }
+  return proc;
 }
 
 /** Polls until check() resolves truthy or the deadline passes. */

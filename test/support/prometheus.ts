@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, runCommand, startProcess, tempDir, waitFor, type RunningProcess } from './processes.js';
+import { freePort, runCommand, startUntilReady, tempDir, type RunningProcess } from './processes.js';
 
 export interface PrometheusOptions {
   /** Rule files (absolute paths or globs) loaded by this Prometheus. */
@@ -43,25 +43,21 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       options.scrapeConfigsYaml ? `scrape_configs:\n${options.scrapeConfigsYaml}` : '',
     ].join('\n'),
   );
-  const proc = startProcess('prometheus', [
-    `--config.file=${configPath}`,
-    `--storage.tsdb.path=${options.dataDir ?? join(dir.path, 'data')}`,
-    `--storage.tsdb.retention.time=${options.retention ?? '400d'}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--web.enable-lifecycle',
-    '--log.level=warn',
-  ]);
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor('prometheus ready', async () => {
-      if (proc.child.exitCode !== null) throw new Error(`prometheus exited: ${proc.output()}`);
-      return (await fetch(`${url}/-/ready`)).ok;
-    });
-  } catch (error) {
-    await proc.stop();
-    await dir.remove();
-    throw error;
-  }
+  const proc = await startUntilReady(
+    'prometheus',
+    'prometheus',
+    [
+      `--config.file=${configPath}`,
+      `--storage.tsdb.path=${options.dataDir ?? join(dir.path, 'data')}`,
+      `--storage.tsdb.retention.time=${options.retention ?? '400d'}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
+      '--log.level=warn',
+    ],
+    `${url}/-/ready`,
+    dir,
+  );
   return {
     url,
     port,
