@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Metric, Registry } from 'prom-client';
 import { startApiServer, type ApiServer } from '../../api/server.js';
+import { apiOptions, apiParseOptions, resolveRateLimit } from '../../api/api-config.js';
 import { ConfigError, resolveConfig, sharedOptions, sharedParseOptions, type OptionDoc } from '../../config/config.js';
 import { controllerOptions, controllerParseOptions, resolveControllerConfig } from '../../controller/controller-config.js';
 import { createControllerRole, type ControllerRole } from '../../controller/controller-role.js';
@@ -16,7 +17,6 @@ import { startWorkerRoles, type WorkerRoles } from '../../worker/worker-roles.js
 import type { CommandIo } from '../io.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
-const allOwnOptions: readonly OptionDoc[] = [{ flag: 'rate-limit', env: 'VIGIL_API_RATE_LIMIT', default: '600', description: 'API requests per minute per client address (0 = off)' }];
 
 function usage(): string {
   const line = (o: OptionDoc) => `  --${o.flag.padEnd(18)} ${o.description} (env ${o.env}${o.default ? `, default ${JSON.stringify(o.default)}` : ''})`;
@@ -29,7 +29,7 @@ function usage(): string {
     ...sharedOptions.map(line),
     ...controllerOptions.filter((o) => !skip.has(o.flag)).map(line),
     ...workerOptions.filter((o) => !skip.has(o.flag)).map(line),
-    ...allOwnOptions.map(line),
+    ...apiOptions.map(line),
     '',
   ].join('\n');
 }
@@ -48,7 +48,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { ...sharedParseOptions, ...controllerParseOptions, ...workerParseOptions, 'rate-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...sharedParseOptions, ...controllerParseOptions, ...workerParseOptions, ...apiParseOptions, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
@@ -59,16 +59,14 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     io.stdout(usage());
     return 0;
   }
-  let shared, worker, controller, rate: number;
+  let shared, worker, controller, rateLimit: number | false;
   try {
     shared = resolveConfig(values, io.env);
     worker = resolveWorkerConfig(values, io.env);
     controller = resolveControllerConfig({ ...values, 'budget-cycle': `${worker.cycleMs}ms` }, io.env);
     if (shared.source === 'kubernetes' && shared.rulesDir) throw new ConfigError('--rules-dir goes with --source dir:PATH; in Kubernetes mode rules are PrometheusRule objects');
     if (shared.source !== 'kubernetes' && !shared.rulesDir) throw new ConfigError('--source dir:PATH needs --rules-dir PATH (where rule files go)');
-    const rateText = (values['rate-limit'] as string | undefined) ?? io.env.VIGIL_API_RATE_LIMIT ?? '600';
-    rate = Number(rateText);
-    if (!Number.isInteger(rate) || rate < 0) throw new ConfigError(`--rate-limit must be a whole number ≥ 0, got ${JSON.stringify(rateText)}`);
+    rateLimit = resolveRateLimit(values, io.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`vigil all: ${error.message}\n`);
@@ -103,7 +101,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       auth: shared.auth,
       cycleMs: worker.cycleMs,
       logger,
-      rateLimitPerMinute: rate === 0 ? false : rate,
+      rateLimitPerMinute: rateLimit,
       registerMetrics: (registry, redis) => {
         registerHealthMetrics(registry, redis);
         adopt(registry, controllerMetrics);

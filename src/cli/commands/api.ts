@@ -4,15 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { startApiServer } from '../../api/server.js';
+import { apiOptions, apiParseOptions, resolveRateLimit } from '../../api/api-config.js';
 import { ConfigError, resolveConfig, sharedOptions, sharedParseOptions } from '../../config/config.js';
 import { createLogger } from '../../observability/logger.js';
 import { resolveWorkerConfig, workerParseOptions } from '../../worker/worker-config.js';
 import type { CommandIo } from '../io.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
-const apiOptions = [
-  { flag: 'rate-limit', env: 'VIGIL_API_RATE_LIMIT', default: '600', description: 'requests per minute per client address (0 = off)' },
-] as const;
 
 function usage(): string {
   const line = (o: { flag: string; env: string; default: string; description: string }) =>
@@ -34,7 +32,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { ...sharedParseOptions, cycle: workerParseOptions.cycle!, 'rate-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...sharedParseOptions, cycle: workerParseOptions.cycle!, ...apiParseOptions, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
@@ -45,13 +43,11 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     io.stdout(usage());
     return 0;
   }
-  let shared, cycleMs: number;
-  const rateText = (values['rate-limit'] as string | undefined) ?? io.env.VIGIL_API_RATE_LIMIT ?? '600';
-  const rate = Number(rateText);
+  let shared, cycleMs: number, rateLimit: number | false;
   try {
     shared = resolveConfig(values, io.env);
     cycleMs = resolveWorkerConfig({ cycle: values.cycle }, io.env).cycleMs;
-    if (!Number.isInteger(rate) || rate < 0) throw new ConfigError(`--rate-limit must be a whole number ≥ 0, got ${JSON.stringify(rateText)}`);
+    rateLimit = resolveRateLimit(values, io.env);
   } catch (error) {
     if (error instanceof ConfigError || (error as { code?: string }).code === 'VIGIL_CONFIG') {
       io.stderr(`vigil api: ${(error as Error).message}\n`);
@@ -69,7 +65,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       auth: shared.auth,
       cycleMs,
       logger,
-      rateLimitPerMinute: rate === 0 ? false : rate,
+      rateLimitPerMinute: rateLimit,
     });
   } catch (error) {
     io.stderr(`vigil api: cannot start: ${(error as Error).message}\n`);
