@@ -21,6 +21,9 @@
  * 5. Onset: `alarm` is the anomaly score on the first crossing of `alarmLevel` and damped afterwards until
  *    the signal has been back under `rearmLevel` for `rearmPoints` observations; a new incident also has
  *    to be about as rare as the recent ones (a decaying peak). One page per incident, not one per point.
+ *    An onset driven by a single observation (the instant feature) also needs the observation before it
+ *    to have been unusual (`confirmRarity`): a lone one-point spike is a blip, as one anomalous cycle is
+ *    for entity health (entity-health.ts confirms over two cycles too).
  * 6. Contextual novelty (context-novelty.ts): a pair of consecutive quantised values never seen before,
  *    at a coarse and at a fine resolution of the series' own range (new at both: one resolution alone
  *    is sensitive to where the bin edges fall), when a new pair was unlikely (Good–Turing), also raises
@@ -73,6 +76,11 @@ export interface ScorerOptions {
   readonly rearmPoints: number;
   /** An incident longer than this re-arms anyway (a new onset must then beat its peak, see novelty). */
   readonly maxIncidentPoints: number;
+  /**
+   * An instant onset needs the previous observation's rarity (−log10 tail probability) to be at least
+   * this (1 = a 1-in-10 deviation), so one isolated spike does not page; 0 disables the confirmation.
+   */
+  readonly confirmRarity: number;
   /** Factor applied to the anomaly score while the alarm is not armed (repeat detections of one incident). */
   readonly repeatDamping: number;
   /** Per-observation decay of the remembered peak of past incidents (novelty of a new one). */
@@ -111,6 +119,7 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   rearmLevel: 1 / 3,
   rearmPoints: 150,
   maxIncidentPoints: 1200,
+  confirmRarity: 1,
   repeatDamping: 0.3,
   noveltyDecay: 0.002,
   noveltyPower: 2,
@@ -155,6 +164,8 @@ export interface SignalState {
   readonly inc: number;
   /** Observations since the current incident started. */
   readonly len: number;
+  /** Rarity (−log10 tail) of the previous observation (confirms an instant onset). */
+  readonly pt?: number;
   /** Contextual novelty states, coarse and fine (see context-novelty.ts), and observations since the last alarm. */
   readonly cx?: readonly number[];
   readonly cx2?: readonly number[];
@@ -350,6 +361,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
       const novel = rarity * (tail / peak) ** options.noveltyPower;
       alarm = novel / (novel + options.halfScoreLog10);
     }
+    // A lone spike is not an onset yet: an instant deviation pages once the point before it was unusual too.
+    if (timescale === 'instant' && (state.pt ?? 0) < options.confirmRarity) alarm *= options.repeatDamping;
     if (alarm >= options.alarmLevel) {
       armed = 0;
       quiet = 0;
@@ -404,6 +417,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     cx: coarse.state,
     cx2: fine.state,
     ago: alarm >= options.alarmLevel ? 0 : ago,
+    pt: tail,
   };
   // The reason reports the deviation that drove the score: this point's, or the sustained mean.
   const shown = timescale === 'sustained' ? sus : z;

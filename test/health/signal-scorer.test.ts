@@ -98,12 +98,13 @@ describe('signal scorer', () => {
     expect(encodeState(state).length).toBeLessThan(2048);
   });
 
-  it('pages once per incident: the onset score is high on the first point and damped while it lasts', () => {
+  it('pages once per incident: the onset score is high on the second point (which confirms the first) and damped while it lasts', () => {
     const values = [...gaussianSeries(2000, 13), ...gaussianSeries(100, 14, 200, 5)];
     const { scores } = run(values);
     const incident = scores.slice(2000);
-    expect(incident[0]!.alarm).toBeGreaterThanOrEqual(0.5);
-    expect(incident.slice(1).every((s) => s.alarm < 0.5)).toBe(true);
+    expect(incident[0]!.alarm).toBeLessThan(defaultScorerOptions.alarmLevel);
+    expect(incident[1]!.alarm).toBeGreaterThanOrEqual(0.5);
+    expect(incident.slice(2).every((s) => s.alarm < 0.5)).toBe(true);
     // …while the anomaly itself persists (health stays low).
     expect(incident.slice(1, 30).every((s) => (s.anomaly ?? 0) >= 0.5)).toBe(true);
   });
@@ -127,8 +128,31 @@ describe('signal scorer', () => {
     const level = defaultScorerOptions.alarmLevel;
     const withContext = alarms(defaultScorerOptions);
     expect(withContext.slice(3200, 3240).filter((a) => a >= level)).toHaveLength(1);
-    // Without the contextual feature the burst is missed (each spike is as rare as the routine ones).
-    const without = alarms({ ...defaultScorerOptions, contextBins: 0 });
-    expect(without.slice(3200, 3240).filter((a) => a >= level)).toEqual([]);
+    // The contextual feature alone catches the burst: without it, and without the two-point confirmation
+    // (which also sees two spikes in a row), each spike is as rare as the routine ones and is missed.
+    const contextOnly = alarms({ ...defaultScorerOptions, confirmRarity: 0 });
+    expect(contextOnly.slice(3200, 3240).filter((a) => a >= level)).toHaveLength(1);
+    const neither = alarms({ ...defaultScorerOptions, confirmRarity: 0, contextBins: 0 });
+    expect(neither.slice(3200, 3240).filter((a) => a >= level)).toEqual([]);
+  });
+
+  it('confirms a one-point spike before paging: one point late on a clean series, never when such spikes are routine', () => {
+    const level = defaultScorerOptions.alarmLevel;
+    // The deviation path alone (a first spike is also a new context; that path is tested above).
+    const options = { ...defaultScorerOptions, contextBins: 0 };
+    const lone = [...gaussianSeries(3000, 31), 160, ...gaussianSeries(50, 32)];
+    // On a clean series the spike moves the sustained feature far beyond anything seen: pages one point later.
+    const loneAlarms = run(lone, options).scores.slice(3000).map((s) => s.alarm >= level);
+    expect(loneAlarms.indexOf(true)).toBe(1);
+    expect(loneAlarms.filter(Boolean)).toHaveLength(1);
+    expect(run(lone, { ...options, confirmRarity: 0 }).scores[3000]!.alarm).toBeGreaterThanOrEqual(level);
+    // Spikes of random height every 37 points: the series' own calibration has learnt them, and without
+    // the next point deviating too none of them is an onset (unconfirmed, they re-page whenever an
+    // incident times out).
+    const random = prng(41);
+    const spiky = Array.from({ length: 6000 }, (_, i) => 100 + 5 * (random() - 0.5) + (i % 37 === 0 ? 20 + 60 * random() : 0));
+    const pages = (o: ScorerOptions): number => run(spiky, o).scores.slice(2000).filter((s) => s.alarm >= level).length;
+    expect(pages(options)).toBe(0);
+    expect(pages({ ...options, confirmRarity: 0 })).toBeGreaterThan(0);
   });
 });
