@@ -69,7 +69,7 @@ export interface ScorerOptions {
   readonly relativeMinScale: number;
   /** Rarity (−log10 tail probability) that maps to anomaly score 0.5; anomaly = r / (r + half) never saturates. */
   readonly halfScoreLog10: number;
-  /** Anomaly score at which an onset alarm fires (and health is "unhealthy" at 1 − alarmLevel). */
+  /** Onset score at which an onset alarm fires (the replay's threshold; entity health has its own `unhealthyBelow`). */
   readonly alarmLevel: number;
   /** The alarm re-arms once the anomaly score stayed below this for `rearmPoints` observations. */
   readonly rearmLevel: number;
