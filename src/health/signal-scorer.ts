@@ -18,23 +18,14 @@
  *    beyond the clip, and the calibration learns slower during an incident, so an outage is not learned as
  *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
  *    a fault against the pre-fault state, see entity-health.ts.)
- * 5. Onset: `alarm` is the anomaly score on the first crossing of `alarmLevel` and damped afterwards until
- *    the signal has been back under `rearmLevel` for `rearmPoints` observations; a new incident also has
- *    to be about as rare as the recent ones (a decaying peak). One page per incident, not one per point.
- *    An onset driven by a single observation (the instant feature) also needs the observation before it
- *    to have been unusual (`confirmRarity`): a lone one-point spike is a blip, as one anomalous cycle is
- *    for entity health (entity-health.ts confirms over two cycles too).
- * 6. Contextual novelty (context-novelty.ts): a pair of consecutive quantised values never seen before,
- *    at a coarse and at a fine resolution of the series' own range (new at both: one resolution alone
- *    is sensitive to where the bin edges fall), when a new pair was unlikely (Good–Turing), also raises
- *    the onset alarm — on the bad side only, and
- *    not within `contextGap` observations of the last alarm. It catches changes of shape that are not
- *    large deviations (denser spikes, a quantised series taking new steps). It does not change `anomaly`
- *    or `rarity`, so health and the mesh's unhealthy verdicts are untouched by it.
+ * 5. Onset (onset.ts): `alarm` is high on the first point of an incident and damped while it lasts, so
+ *    a replay pages once per incident; it also confirms one-point deviations and watches for contexts
+ *    (pairs of quantised values) never seen before. Its only effect on `anomaly` and `rarity` (what
+ *    health uses) is step 4's slower calibration while an incident is open.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { contextStep, type ContextOptions } from './context-novelty.js';
+import { onsetStep } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -241,10 +232,6 @@ function learningWeight(absZ: number, clip: number): number {
   return absZ <= clip ? 1 : (clip / absZ) ** 2;
 }
 
-function contextOptions(options: ScorerOptions, bins: number): ContextOptions {
-  return { bins, rangeDecay: options.contextRangeDecay, length: options.contextLength };
-}
-
 function startBaselines(state: SignalState, warm: readonly number[], options: ScorerOptions): SignalState {
   const level = median(warm as number[]);
   const mag = median(warm.map(Math.abs));
@@ -343,56 +330,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const sprInput = Math.min(Math.abs(value - state.lvl), options.clip * Math.max(state.spr, recentScale));
   const spr = state.spr + options.errorRate * Math.sqrt(weight) * (sprInput - state.spr);
 
-  // 5. Onset alarm with re-arming. A new incident must also be about as rare as the last ones (their
-  // decaying peak), so a series with recurring bursts pages for the unusual ones, not for each burst.
-  let armed = state.armed;
-  let quiet = anomaly < options.rearmLevel ? state.quiet + 1 : 0;
-  const tail = Math.max(tailInstant, tailSustained);
-  let peak = state.peak * (1 - options.noveltyDecay);
-  let incident = state.inc;
-  let incidentLength = state.armed === 0 ? state.len + 1 : 0;
-  // At two resolutions: a context counts as new only when it is new at both (the weaker evidence wins).
-  const coarse = options.contextBins > 0 ? contextStep(state.cx ?? [], value, contextOptions(options, options.contextBins)) : { state: [], rarity: 0 };
-  const fine = options.contextFineBins > 0 ? contextStep(state.cx2 ?? [], value, contextOptions(options, options.contextFineBins)) : { state: [], rarity: coarse.rarity };
-  const contextRarity = Math.min(coarse.rarity, fine.rarity);
-  let alarm = anomaly;
-  if (armed === 1) {
-    if (peak > tail) {
-      const novel = rarity * (tail / peak) ** options.noveltyPower;
-      alarm = novel / (novel + options.halfScoreLog10);
-    }
-    // A lone spike is not an onset yet: an instant deviation pages once the point before it was unusual too.
-    if (timescale === 'instant' && (state.pt ?? 0) < options.confirmRarity) alarm *= options.repeatDamping;
-    if (alarm >= options.alarmLevel) {
-      armed = 0;
-      quiet = 0;
-      incident = tail;
-    }
-  } else {
-    alarm = anomaly * options.repeatDamping;
-    incident = Math.max(incident, tail);
-    if (quiet >= options.rearmPoints || incidentLength >= options.maxIncidentPoints) {
-      armed = 1;
-      peak = Math.max(peak, incident);
-      incident = 0;
-      incidentLength = 0;
-    }
-  }
-  // 6. Contextual novelty: a context (pair of quantised values) never seen before, when that was unlikely
-  // (rarity ≥ contextMinRarity, mapped onto the alarm level), alarms on its own, also inside an open
-  // incident, once `contextGap` observations have passed since the last alarm. It sees changes of shape
-  // that are not large deviations: spikes coming closer together, a quantised series taking new steps.
-  const ago = (state.ago ?? 0) + 1;
-  const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= state.lvl : value <= state.lvl);
-  if (alarm < options.alarmLevel && ago > options.contextGap && badSide && contextRarity >= options.contextMinRarity) {
-    const half = (options.contextMinRarity * (1 - options.alarmLevel)) / options.alarmLevel;
-    alarm = contextRarity / (contextRarity + half);
-    quiet = 0;
-    if (armed === 1) {
-      armed = 0;
-      incident = tail;
-    }
-  }
+  // 5. Onset (onset.ts): high on the first point of an incident, damped while it lasts.
+  const onset = onsetStep(state, { value, level: state.lvl, anomaly, rarity, tailInstant, tailSustained }, options);
 
   const next: SignalState = {
     v: 1,
@@ -409,18 +348,10 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     sus,
     err,
     cal,
-    armed,
-    quiet,
-    peak,
-    inc: incident,
-    len: incidentLength,
-    cx: coarse.state,
-    cx2: fine.state,
-    ago: alarm >= options.alarmLevel ? 0 : ago,
-    pt: tail,
+    ...onset.state,
   };
   // The reason reports the deviation that drove the score: this point's, or the sustained mean.
   const shown = timescale === 'sustained' ? sus : z;
   const reason: ScoreReason = { baseline, expected, deviations: shown, direction: shown >= 0 ? 'above' : 'below', timescale };
-  return { state: next, score: { status: 'scored', anomaly, rarity, alarm, reason } };
+  return { state: next, score: { status: 'scored', anomaly, rarity, alarm: onset.alarm, reason } };
 }
