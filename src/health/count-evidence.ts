@@ -79,8 +79,8 @@ export interface CountObservation {
 export interface CountEvidence {
   /** −log10 P(at least this many errors | the learned share); 0 when the rise is unconfirmed or too small. */
   readonly rarity: number;
-  /** The latest cycle's own rarity (unconfirmed): whether errors are still in excess right now. */
-  readonly rarityNow: number;
+  /** The window's rarity without the confirmation (whether the last cycles together still show a rise). */
+  readonly windowRarity: number;
   /** Effective errors observed and expected over the window, and its length in cycles. */
   readonly observed: number;
   readonly expected: number;
@@ -140,18 +140,17 @@ export function countStep(
     }
     const expected = share * sumRequests;
     const cycles = w.length / 2;
-    const nowExpected = share * requests;
-    const rarityNow = errors > nowExpected ? tail(errors, nowExpected, width(nowExpected)) : 0;
     let lasted = cycles >= options.confirm;
     for (let i = w.length - 2 * options.confirm; lasted && i < w.length; i += 2) lasted = w[i]! > share * w[i + 1]!;
     const large = observed - expected >= options.minExcess * sumRequests && observed > expected;
-    const rarity = lasted && large ? tail(observed, expected, width(expected)) : 0;
-    evidence = { rarity, rarityNow, observed, expected, cycles, share };
+    const windowRarity = large ? tail(observed, expected, width(expected)) : 0;
+    evidence = { rarity: lasted ? windowRarity : 0, windowRarity, observed, expected, cycles, share };
   }
   if (!learn) return { state: { ...state, ts: timestampMs, w }, evidence };
 
   const keep = Math.exp(-interval / options.memoryMs);
-  const rarityNow = evidence?.rarityNow ?? 0;
+  // This cycle's own rarity sets how much it is learned from.
+  const rarityNow = ready && errors > share * requests ? tail(errors, share * requests, width(share * requests)) : 0;
   const weight = rarityNow <= options.learnClip ? 1 : (options.learnClip / rarityNow) ** 2;
   let d = state.d;
   if (ready && share > 0) {

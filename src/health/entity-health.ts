@@ -236,7 +236,8 @@ export function scoreEntity(
 /**
  * Keeps a fault from being learned as normal: once a signal is unhealthy, it is also judged against its
  * frozen pre-fault state (scored, never updated), and stays unhealthy while that says so, for at most
- * `maxHoldMs`.
+ * `maxHoldMs`. Once the values looked normal by the pre-fault standard for `releaseCycles` cycles, the
+ * fault is released, without waiting for the live state's memory of the fault to fade (see below).
  */
 function holdFault(
   current: HeldFault | undefined,
@@ -256,7 +257,11 @@ function holdFault(
     return { live, health: live.health };
   }
   if (timestampMs - current.since > options.maxHoldMs) return { live, health: live.health };
-  const stepped = step(current.base, timestampMs, value, scorer);
+  // Frozen, the recent baseline goes stale within the hour (traffic and CPU follow the time of day), so the
+  // pre-fault state is judged by its seasonal baseline wherever that is trusted (a negative tracked error
+  // makes the scorer prefer it).
+  const frozen: SignalState = { ...current.base, err: [current.base.err[0] ?? 0, -1] };
+  const stepped = step(frozen, timestampMs, value, scorer);
   const judged = stepped.score;
   if (judged.status !== 'scored') return { live, health: live.health };
   const counted = input.count && current.counts ? countStep(current.counts, input.count, input.counts, false) : undefined;
@@ -267,11 +272,27 @@ function holdFault(
   const rate = scorer.sustainedRate;
   const zNow = (stepped.state.sus - (1 - rate) * current.base.sus) / rate;
   const badNow = scorer.direction === 'up' ? zNow : scorer.direction === 'down' ? -zNow : Math.abs(zNow);
-  // Counts: the latest cycle alone no longer has significantly (p < 0.05) more errors than before the fault.
-  const countsNow = (counted?.evidence?.rarityNow ?? 0) < -Math.log10(0.05);
+  // Counts: the last cycles together no longer have significantly (p < 0.05) more errors than before the
+  // fault (one cycle alone has too few errors at night to tell).
+  const countsNow = (counted?.evidence?.windowRarity ?? 0) < -Math.log10(0.05);
   const looksNormal = againstBase >= options.unhealthyBelow || (badNow < scorer.clip && countsNow);
   const quiet = looksNormal ? current.quiet + 1 : 0;
-  if (quiet >= options.releaseCycles && live.health.status !== 'unhealthy') return { live, health: live.health };
+  if (quiet >= options.releaseCycles) {
+    // Released with the first state that finds this cycle normal, keeping as much learning as it can: the
+    // live state; the live state with its sustained deviation (which still carries the fault and would
+    // fade only slowly) restarted; the pre-fault state, when what the live state learned during the fault
+    // (a recent baseline pulled towards the faulty level) no longer fits the present. The pre-fault state
+    // resumes with the live clock (the fault's length is not a gap between observations).
+    if (live.health.status !== 'unhealthy') return { live, health: live.health };
+    const candidates = [
+      () => (prior ? judgeLive({ ...prior, sus: 0 }, priorCounts, before, input, options) : undefined),
+      () => judgeLive({ ...current.base, sus: 0, ...(prior ? { ts: prior.ts, dt: prior.dt } : {}) }, current.counts ?? priorCounts, before, input, options),
+    ];
+    for (const candidate of candidates) {
+      const resumed = candidate();
+      if (resumed?.health.status === 'healthy') return { live: resumed, health: resumed.health };
+    }
+  }
   // The frozen baselines do not learn; only the sustained deviation and the count window run on, so a
   // fault that persists keeps (or gains) its weight against the pre-fault behaviour.
   const next: HeldFault = {

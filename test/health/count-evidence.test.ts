@@ -93,7 +93,7 @@ describe('count evidence', () => {
       countStep(state, { timestampMs: calm.ts + i * MINUTE, ratio: errors / 600, requestRate: 10 });
     const quiet = step(calm, 1, 0);
     const blip = step(quiet.state, 2, 20);
-    expect(blip.evidence!.rarityNow).toBeGreaterThan(5);
+    expect(blip.evidence!.windowRarity).toBeGreaterThan(5);
     expect(blip.evidence!.rarity).toBe(0);
     const after = step(blip.state, 3, 0);
     expect(after.evidence!.rarity).toBe(0);
