@@ -117,6 +117,11 @@ export function initialEntityState(): EntityState {
   return { v: 1, signals: {}, prev: {}, held: {}, counts: {} };
 }
 
+/** Timestamp of the latest observation a state learned (ms; 0 for none); states from before `at` use their signals'. */
+export function learnedUntil(state: EntityState): number {
+  return state.at ?? Math.max(0, ...Object.values(state.signals).map((s) => s?.ts ?? 0));
+}
+
 function significant(x: number): number {
   return Number(x.toPrecision(x >= 10 ? 3 : 2));
 }
