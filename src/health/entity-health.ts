@@ -1,9 +1,10 @@
 /**
  * Health of one entity (service or workload): steps every signal's scorer, gates traffic-dependent signals
- * on enough traffic, combines the signal scores into one score with reasons, and lets SLO burn facts make
- * the entity unhealthy whatever its learned baselines say. Pure.
+ * on enough traffic, judges shares of requests also as counts, combines the signal scores into one score
+ * with reasons, and lets SLO burn facts make the entity unhealthy whatever its learned baselines say. Pure.
  */
-import { initialState, step, type ScoreReason, type ScorerOptions, type SignalState } from './signal-scorer.js';
+import { countStep, defaultCountOptions, initialCountState, type CountEvidence, type CountObservation, type CountOptions, type CountState } from './count-evidence.js';
+import { initialState, step, type ScoreReason, type ScorerOptions, type SignalState, type StepScore } from './signal-scorer.js';
 import { signalDefinitions, signalNames, signalScorerOptions, type SignalName } from './signals.js';
 import { defaultScorerOptions } from './signal-scorer.js';
 
@@ -11,11 +12,15 @@ export type HealthStatus = 'healthy' | 'unhealthy' | 'unknown';
 
 export interface EntityState {
   readonly v: 1;
+  /** Timestamp of the latest observation learned (ms): a cycle at or before it is never learned again. */
+  readonly at?: number;
   readonly signals: Readonly<Partial<Record<SignalName, SignalState>>>;
   /** Each signal's rarity in the previous cycle (for confirmation over two cycles). */
   readonly prev?: Readonly<Partial<Record<SignalName, number>>>;
   /** Signals in an ongoing fault: when it started, the signal's state before it, healthy cycles since. */
   readonly held?: Readonly<Partial<Record<SignalName, HeldFault>>>;
+  /** Count states of the shares of requests (error_ratio). */
+  readonly counts?: Readonly<Partial<Record<SignalName, CountState>>>;
 }
 
 /**
@@ -27,23 +32,33 @@ export interface HeldFault {
   readonly since: number;
   readonly base: SignalState;
   readonly quiet: number;
+  /** The pre-fault count state, for shares of requests. */
+  readonly counts?: CountState;
 }
 
 export interface EntityObservation {
   readonly timestampMs: number;
   /** Signal values of this cycle; a missing or non-finite value is "unknown" for that signal. */
   readonly values: Readonly<Partial<Record<SignalName, number>>>;
+  /**
+   * Window the rates and ratios were computed over (ms), e.g. 120 000 for Prometheus `rate(…[2m])`; it
+   * tells how many requests a ratio stands for, and how much consecutive windows overlap. Absent: each
+   * value covers the interval since the previous observation.
+   */
+  readonly windowMs?: number;
 }
 
 export interface SignalHealth {
   readonly status: HealthStatus;
   /** 0..1, 1 = healthy; null when unknown. */
   readonly score: number | null;
-  /** −log10 probability of the deviation, confirmed: the smaller of this and the previous cycle's (null when unknown). */
+  /** −log10 probability of the deviation, confirmed over cycles (null when unknown). */
   readonly rarity: number | null;
   /** Onset score of the scorer (1 on the first point of a new incident). */
   readonly onset: number;
   readonly reason: ScoreReason | null;
+  /** The count evidence, when it is what drives the score (shares of requests). */
+  readonly counts?: CountEvidence;
   /** Why the signal is unknown, when it is. */
   readonly unknownBecause?: 'warming up' | 'no data' | 'low traffic';
   /** Start of the ongoing fault (epoch ms) when the signal is judged against its pre-fault behaviour. */
@@ -73,13 +88,19 @@ export interface EntityOptions {
   readonly unhealthyBelow: number;
   /** Requests per second under which traffic-dependent signals are unknown. */
   readonly minRequestRate: number;
-  /** Cycles a deviation must last before it counts (1 = the current cycle alone, 2 = this and the previous). */
+  /**
+   * Cycles a deviation must last before it counts (1 = the current cycle alone, 2 = this and the previous):
+   * the smaller of the two cycles' rarities for the scorer; for count evidence, which is already summed
+   * over cycles, each of these cycles must have more errors than expected.
+   */
   readonly confirmCycles: 1 | 2;
   /** Longest a fault is judged against the pre-fault behaviour (ms); afterwards the learned baselines rule. */
   readonly maxHoldMs: number;
   /** Cycles a held fault must look normal (by the pre-fault standard) before it is released. */
   readonly releaseCycles: number;
   readonly scorer: ScorerOptions;
+  /** Count evidence of shares of requests (`confirm` and `minExcess` come from the entity and the signal). */
+  readonly counts: CountOptions;
 }
 
 export const defaultEntityOptions: Readonly<EntityOptions> = Object.freeze({
@@ -89,23 +110,84 @@ export const defaultEntityOptions: Readonly<EntityOptions> = Object.freeze({
   maxHoldMs: 24 * 3_600_000,
   releaseCycles: 3,
   scorer: defaultScorerOptions,
+  counts: defaultCountOptions,
 });
 
 export function initialEntityState(): EntityState {
-  return { v: 1, signals: {}, prev: {}, held: {} };
+  return { v: 1, signals: {}, prev: {}, held: {}, counts: {} };
+}
+
+/** Timestamp of the latest observation a state learned (ms; 0 for none); states from before `at` use their signals'. */
+export function learnedUntil(state: EntityState): number {
+  return state.at ?? Math.max(0, ...Object.values(state.signals).map((s) => s?.ts ?? 0));
+}
+
+function significant(x: number): number {
+  return Number(x.toPrecision(x >= 10 ? 3 : 2));
 }
 
 function describe(name: SignalName, h: SignalHealth): string {
+  const since = h.faultSince !== undefined ? `, unhealthy since ${new Date(h.faultSince).toISOString()}` : '';
+  const c = h.counts;
+  if (c) {
+    return `${name} above its expected share: ${significant(c.observed)} errors in the last ${c.cycles} cycles where ${significant(c.expected)} were expected (${significant(c.share * 100)} % of requests; Poisson p ≈ 1e-${(h.rarity ?? 0).toFixed(1)}${since})`;
+  }
   const r = h.reason;
   if (!r) return `${name} unhealthy`;
   const dev = Math.abs(r.deviations);
-  const since = h.faultSince !== undefined ? `, unhealthy since ${new Date(h.faultSince).toISOString()}` : '';
   return `${name} ${r.direction} its ${r.baseline} baseline by ${dev.toFixed(1)} robust deviations (${r.timescale}; expected ${Number(r.expected.toPrecision(4))}${since})`;
 }
 
 function healthFromRarity(rarity: number, scorer: ScorerOptions): number {
   const r = Math.max(0, rarity);
   return 1 - r / (r + scorer.halfScoreLog10);
+}
+
+/** One signal's health from its scorer's rarity and (for shares of requests) the count evidence: the rarer wins. */
+function signalHealth(score: Extract<StepScore, { status: 'scored' }>, scorerRarity: number, counts: CountEvidence | null | undefined, options: EntityOptions): SignalHealth {
+  const byCounts = counts !== null && counts !== undefined && counts.rarity > scorerRarity;
+  const rarity = byCounts ? counts.rarity : scorerRarity;
+  const value = healthFromRarity(rarity, options.scorer);
+  return {
+    status: value < options.unhealthyBelow ? 'unhealthy' : 'healthy',
+    score: value,
+    rarity,
+    onset: score.alarm,
+    reason: score.reason,
+    ...(byCounts ? { counts } : {}),
+  };
+}
+
+/** What one signal is judged with in this cycle. */
+interface SignalInput {
+  readonly timestampMs: number;
+  readonly value: number;
+  /** The counts behind a share of requests (undefined for other signals, or without a request rate). */
+  readonly count: CountObservation | undefined;
+  readonly scorer: ScorerOptions;
+  readonly counts: CountOptions;
+}
+
+/** One signal's live judgement: stepped (learning) scorer and count states, and the confirmed health. */
+interface LiveSignal {
+  readonly state: SignalState;
+  readonly counts: CountState | undefined;
+  /** The scorer's own rarity this cycle, which the next cycle confirms with (null while warming up). */
+  readonly rarity: number | null;
+  readonly health: SignalHealth;
+}
+
+function judgeLive(prior: SignalState, priorCounts: CountState | undefined, before: number | undefined, input: SignalInput, options: EntityOptions): LiveSignal {
+  const result = step(prior, input.timestampMs, input.value, input.scorer);
+  const counted = input.count ? countStep(priorCounts ?? initialCountState(), input.count, input.counts) : undefined;
+  const counts = counted?.state ?? priorCounts;
+  const s = result.score;
+  if (s.status === 'unknown') {
+    return { state: result.state, counts, rarity: null, health: { status: 'unknown', score: null, rarity: null, onset: 0, reason: null, unknownBecause: 'warming up' } };
+  }
+  // One anomalous cycle is a blip; the scorer's deviation counts once it lasted `confirmCycles` cycles.
+  const confirmed = options.confirmCycles === 2 ? Math.min(s.rarity, before ?? 0) : s.rarity;
+  return { state: result.state, counts, rarity: s.rarity, health: signalHealth(s, confirmed, counted?.evidence, options) };
 }
 
 /** Steps all signals of one entity with this cycle's values. */
@@ -117,14 +199,16 @@ export function scoreEntity(
   const rate = observation.values.request_rate;
   const enoughTraffic = rate !== undefined && Number.isFinite(rate) && rate >= options.minRequestRate;
   const nextSignals: Partial<Record<SignalName, SignalState>> = { ...state.signals };
+  const nextCounts: Partial<Record<SignalName, CountState>> = { ...state.counts };
   const signals: Partial<Record<SignalName, SignalHealth>> = {};
   const prev: Partial<Record<SignalName, number>> = {};
   const held: Partial<Record<SignalName, HeldFault>> = {};
   for (const name of signalNames) {
     const value = observation.values[name];
     const prior = state.signals[name];
+    const definition = signalDefinitions[name];
     const unknownBecause =
-      value === undefined || !Number.isFinite(value) ? 'no data' : signalDefinitions[name].needsTraffic && !enoughTraffic ? 'low traffic' : undefined;
+      value === undefined || !Number.isFinite(value) ? 'no data' : definition.needsTraffic && !enoughTraffic ? 'low traffic' : undefined;
     if (unknownBecause || value === undefined) {
       signals[name] = { status: 'unknown', score: null, rarity: null, onset: 0, reason: null, unknownBecause: unknownBecause ?? 'no data' };
       // A gap in the data does not end a held fault.
@@ -132,70 +216,104 @@ export function scoreEntity(
       if (keep) held[name] = keep;
       continue;
     }
-    const scorerOptions = signalScorerOptions(name, options.scorer);
-    const result = step(prior ?? initialState(), observation.timestampMs, value, scorerOptions);
-    nextSignals[name] = result.state;
-    const s = result.score;
-    if (s.status === 'unknown') {
-      signals[name] = { status: 'unknown', score: null, rarity: null, onset: 0, reason: null, unknownBecause: 'warming up' };
-    } else {
-      // One anomalous cycle is a blip; the signal counts once the deviation lasted `confirmCycles` cycles.
-      const before = state.prev?.[name];
-      const rarity = options.confirmCycles === 2 ? Math.min(s.rarity, before ?? 0) : s.rarity;
-      prev[name] = s.rarity;
-      let live: SignalHealth = { status: 'healthy', score: healthFromRarity(rarity, options.scorer), rarity, onset: s.alarm, reason: s.reason };
-      if ((live.score ?? 1) < options.unhealthyBelow) live = { ...live, status: 'unhealthy' };
-      const hold = holdFault(state.held?.[name], prior, live, observation.timestampMs, value, scorerOptions, options);
-      if (hold.held) held[name] = hold.held;
-      signals[name] = hold.health;
-    }
+    const input: SignalInput = {
+      timestampMs: observation.timestampMs,
+      value,
+      count:
+        definition.shareOfRequests && rate !== undefined && enoughTraffic
+          ? { timestampMs: observation.timestampMs, ratio: value, requestRate: rate, ...(observation.windowMs === undefined ? {} : { windowMs: observation.windowMs }) }
+          : undefined,
+      scorer: signalScorerOptions(name, options.scorer),
+      counts: { ...options.counts, confirm: options.confirmCycles, minExcess: Math.max(options.counts.minExcess, definition.minScale) },
+    };
+    const live = judgeLive(prior ?? initialState(), state.counts?.[name], state.prev?.[name], input, options);
+    const hold = live.health.status === 'unknown' ? { live, health: live.health } : holdFault(state.held?.[name], prior, state.counts?.[name], state.prev?.[name], live, input, options);
+    nextSignals[name] = hold.live.state;
+    if (hold.live.counts) nextCounts[name] = hold.live.counts;
+    if (hold.live.rarity !== null) prev[name] = hold.live.rarity;
+    if (hold.held) held[name] = hold.held;
+    signals[name] = hold.health;
   }
-  return { state: { v: 1, signals: nextSignals, prev, held }, health: combineSignals(signals, options) };
+  const at = Math.max(state.at ?? 0, observation.timestampMs);
+  return { state: { v: 1, at, signals: nextSignals, prev, held, counts: nextCounts }, health: combineSignals(signals, options) };
 }
 
 /**
  * Keeps a fault from being learned as normal: once a signal is unhealthy, it is also judged against its
  * frozen pre-fault state (scored, never updated), and stays unhealthy while that says so, for at most
- * `maxHoldMs`.
+ * `maxHoldMs`. Once the values looked normal by the pre-fault standard for `releaseCycles` cycles, the
+ * fault is released, without waiting for the live state's memory of the fault to fade (see below).
  */
 function holdFault(
   current: HeldFault | undefined,
   prior: SignalState | undefined,
-  live: SignalHealth,
-  timestampMs: number,
-  value: number,
-  scorerOptions: ScorerOptions,
+  priorCounts: CountState | undefined,
+  before: number | undefined,
+  live: LiveSignal,
+  input: SignalInput,
   options: EntityOptions,
-): { held?: HeldFault; health: SignalHealth } {
+): { held?: HeldFault; live: LiveSignal; health: SignalHealth } {
+  const { timestampMs, value, scorer } = input;
   if (!current) {
-    if (live.status === 'unhealthy' && prior) return { held: { since: timestampMs, base: prior, quiet: 0 }, health: { ...live, faultSince: timestampMs } };
-    return { health: live };
+    if (live.health.status === 'unhealthy' && prior) {
+      const held: HeldFault = { since: timestampMs, base: prior, quiet: 0, ...(priorCounts ? { counts: priorCounts } : {}) };
+      return { held, live, health: { ...live.health, faultSince: timestampMs } };
+    }
+    return { live, health: live.health };
   }
-  if (timestampMs - current.since > options.maxHoldMs) return { health: live };
-  const stepped = step(current.base, timestampMs, value, scorerOptions);
+  if (timestampMs - current.since > options.maxHoldMs) return { live, health: live.health };
+  // Frozen, the recent baseline goes stale within the hour (traffic and CPU follow the time of day), so the
+  // pre-fault state is judged by its seasonal baseline wherever that is trusted (a negative tracked error
+  // makes the scorer prefer it).
+  const frozen: SignalState = { ...current.base, err: [current.base.err[0] ?? 0, -1] };
+  const stepped = step(frozen, timestampMs, value, scorer);
   const judged = stepped.score;
-  if (judged.status !== 'scored') return { health: live };
-  const againstBase = healthFromRarity(judged.rarity, options.scorer);
+  if (judged.status !== 'scored') return { live, health: live.health };
+  const counted = input.count && current.counts ? countStep(current.counts, input.count, input.counts, false) : undefined;
+  const baseHealth = signalHealth(judged, judged.rarity, counted?.evidence, options);
+  const againstBase = baseHealth.score ?? 1;
   // This cycle's own deviation from the pre-fault baseline (recovered from the sustained mean's update):
   // once values are back inside the clip, the fading sustained mean does not hold the fault any longer.
-  const rate = scorerOptions.sustainedRate;
+  const rate = scorer.sustainedRate;
   const zNow = (stepped.state.sus - (1 - rate) * current.base.sus) / rate;
-  const badNow = scorerOptions.direction === 'up' ? zNow : scorerOptions.direction === 'down' ? -zNow : Math.abs(zNow);
-  const looksNormal = againstBase >= options.unhealthyBelow || badNow < scorerOptions.clip;
+  const badNow = scorer.direction === 'up' ? zNow : scorer.direction === 'down' ? -zNow : Math.abs(zNow);
+  // Counts: the last cycles together no longer have significantly (p < 0.05) more errors than before the
+  // fault (one cycle alone has too few errors at night to tell).
+  const countsNow = (counted?.evidence?.windowRarity ?? 0) < -Math.log10(0.05);
+  const looksNormal = againstBase >= options.unhealthyBelow || (badNow < scorer.clip && countsNow);
   const quiet = looksNormal ? current.quiet + 1 : 0;
-  if (quiet >= options.releaseCycles && live.status !== 'unhealthy') return { health: live };
-  // The frozen baselines do not learn; only the sustained deviation runs on, so a fault that persists
-  // keeps (or gains) its weight against the pre-fault behaviour.
-  const next: HeldFault = { ...current, quiet, base: { ...current.base, sus: stepped.state.sus } };
-  if (againstBase >= (live.score ?? 1)) return { held: next, health: { ...live, faultSince: current.since } };
+  if (quiet >= options.releaseCycles) {
+    // Released with the first state that finds this cycle normal, keeping as much learning as it can: the
+    // live state; the live state with its sustained deviation (which still carries the fault and would
+    // fade only slowly) restarted; the pre-fault state, when what the live state learned during the fault
+    // (a recent baseline pulled towards the faulty level) no longer fits the present. The pre-fault state
+    // resumes with the live clock (the fault's length is not a gap between observations).
+    if (live.health.status !== 'unhealthy') return { live, health: live.health };
+    const candidates = [
+      () => (prior ? judgeLive({ ...prior, sus: 0 }, priorCounts, before, input, options) : undefined),
+      () => judgeLive({ ...current.base, sus: 0, ...(prior ? { ts: prior.ts, dt: prior.dt } : {}) }, current.counts ?? priorCounts, before, input, options),
+    ];
+    for (const candidate of candidates) {
+      const resumed = candidate();
+      if (resumed?.health.status === 'healthy') return { live: resumed, health: resumed.health };
+    }
+  }
+  // The frozen baselines do not learn; only the sustained deviation and the count window run on, so a
+  // fault that persists keeps (or gains) its weight against the pre-fault behaviour.
+  const next: HeldFault = {
+    ...current,
+    quiet,
+    base: { ...current.base, sus: stepped.state.sus },
+    ...(counted ? { counts: counted.state } : {}),
+  };
+  if (againstBase >= (live.health.score ?? 1)) return { held: next, live, health: { ...live.health, faultSince: current.since } };
   return {
     held: next,
+    live,
     health: {
-      ...live,
-      status: againstBase < options.unhealthyBelow ? 'unhealthy' : live.status,
-      score: againstBase,
-      rarity: judged.rarity,
-      reason: judged.reason,
+      ...baseHealth,
+      status: againstBase < options.unhealthyBelow ? 'unhealthy' : live.health.status,
+      onset: live.health.onset,
       faultSince: current.since,
     },
   };

@@ -25,11 +25,13 @@ export interface SignalDefinition {
   readonly needsTraffic: boolean;
   /** Smallest deviation that can matter, in the signal's unit (keeps a near-constant series from alarming). */
   readonly minScale: number;
+  /** A share of the requests (errors over requests): also judged as counts (see count-evidence.ts). */
+  readonly shareOfRequests?: boolean;
 }
 
 export const signalDefinitions: Readonly<Record<SignalName, SignalDefinition>> = Object.freeze({
   request_rate: { name: 'request_rate', description: 'requests per second', direction: 'both', needsTraffic: false, minScale: 0.05 },
-  error_ratio: { name: 'error_ratio', description: 'share of 5xx responses', direction: 'up', needsTraffic: true, minScale: 0.001 },
+  error_ratio: { name: 'error_ratio', description: 'share of 5xx responses', direction: 'up', needsTraffic: true, minScale: 0.001, shareOfRequests: true },
   latency_p95: { name: 'latency_p95', description: '95th percentile latency (ms)', direction: 'up', needsTraffic: true, minScale: 1 },
   latency_p99: { name: 'latency_p99', description: '99th percentile latency (ms)', direction: 'up', needsTraffic: true, minScale: 1 },
   cpu_saturation: { name: 'cpu_saturation', description: 'CPU usage over limit (or request)', direction: 'up', needsTraffic: false, minScale: 0.01 },

@@ -25,6 +25,15 @@ export function encodeState<T>(state: T): string {
   return JSON.stringify(round(state));
 }
 
+/**
+ * JSON text of an entity state that starts with `{"v":1,"at":<ms>` (the timestamp of the latest
+ * observation learned, 0 if none), so a Redis script can compare timestamps without parsing the JSON.
+ */
+export function encodeEntityState(state: EntityState): string {
+  const { v, at, ...rest } = state;
+  return encodeState({ v, at: Math.round(at ?? 0), ...rest });
+}
+
 /** Parses an entity state written by `encodeState`; anything unreadable gives a fresh state. */
 export function decodeEntityState(text: string | null | undefined): EntityState {
   if (!text) return initialEntityState();

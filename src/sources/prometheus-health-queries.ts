@@ -19,6 +19,11 @@ export interface HealthQuery {
 
 /** Rate window of the Istio and cAdvisor counters (a few scrapes; cycles run every minute). */
 export const RATE_WINDOW = '2m';
+/**
+ * The same in milliseconds, for scoring: it tells how many requests a ratio stands for, and how much
+ * consecutive cycles' windows overlap (see count-evidence.ts).
+ */
+export const RATE_WINDOW_MS = 2 * 60_000;
 
 /** Entity label names per kind, as Istio's standard metrics spell them. */
 export const entityLabels: Readonly<Record<EntityKind, { readonly namespace: string; readonly name: string }>> = {

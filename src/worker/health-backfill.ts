@@ -5,12 +5,13 @@
  * is exactly what live cycles over that history would have produced (up to the query windows).
  */
 import type { Redis } from 'ioredis';
-import { defaultEntityOptions, scoreEntity, type EntityOptions, type EntityState } from '../health/entity-health.js';
+import { defaultEntityOptions, learnedUntil, scoreEntity, type EntityOptions, type EntityState } from '../health/entity-health.js';
 import type { SignalName } from '../health/signals.js';
-import { decodeEntityState, encodeState } from '../health/state-codec.js';
-import { entityLabels, healthQueries } from '../sources/prometheus-health-queries.js';
+import { decodeEntityState, encodeEntityState } from '../health/state-codec.js';
+import { RATE_WINDOW_MS, entityLabels, healthQueries } from '../sources/prometheus-health-queries.js';
 import type { MetricsReader } from '../sources/prometheus-reader.js';
-import { entityId, healthKeys } from './health-keys.js';
+import { entityId } from './health-keys.js';
+import { DEFAULT_STATE_TTL_MS, readStates, writeStatesIfNewer } from './health-state-store.js';
 
 export interface BackfillOptions {
   readonly from: number;
@@ -20,6 +21,8 @@ export interface BackfillOptions {
   /** Points per series per range query (Prometheus caps a query at 11,000). */
   readonly chunkPoints?: number;
   readonly entityOptions?: EntityOptions;
+  /** Expiry of the states written (as live cycles write them). */
+  readonly stateTtlMs?: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -62,24 +65,24 @@ export async function backfillHealth(reader: MetricsReader, redis: Redis, option
     });
     const newIds = [...new Set([...byTime.values()].flatMap((m) => [...m.keys()]))].filter((id) => !states.has(id));
     if (newIds.length > 0) {
-      const stored = await redis.mget(...newIds.map((id) => healthKeys.state(id)));
+      const stored = await readStates(redis, newIds);
       newIds.forEach((id, i) => states.set(id, decodeEntityState(stored[i])));
     }
     for (const t of [...byTime.keys()].sort((a, b) => a - b)) {
       for (const [id, values] of byTime.get(t)!) {
         const state = states.get(id)!;
         // Never re-learn history a state has already seen (live cycles or an earlier backfill).
-        if (Object.values(state.signals).some((sig) => sig !== undefined && sig.ts >= t)) continue;
-        states.set(id, scoreEntity(state, { timestampMs: t, values }, options.entityOptions ?? defaultEntityOptions).state);
+        if (learnedUntil(state) >= t) continue;
+        states.set(id, scoreEntity(state, { timestampMs: t, values, windowMs: RATE_WINDOW_MS }, options.entityOptions ?? defaultEntityOptions).state);
       }
       steps++;
     }
     chunks++;
     log('health backfill progress', { chunk: chunks, until: new Date(end).toISOString(), entities: states.size, steps });
   }
-  const pipeline = redis.pipeline();
-  for (const [id, state] of states) pipeline.set(healthKeys.state(id), encodeState(state));
-  await pipeline.exec();
+  // Conditional like live cycles: a live cycle that ran meanwhile on another replica wins.
+  const writes = [...states].map(([id, state]) => ({ id, at: learnedUntil(state), state: encodeEntityState(state) }));
+  await writeStatesIfNewer(redis, writes, options.stateTtlMs ?? DEFAULT_STATE_TTL_MS);
   log('health backfill done', { entities: states.size, steps, chunks });
   return { entities: states.size, steps, chunks, queries: chunks * queries.length };
 }

@@ -13,7 +13,7 @@ export const backfillLockKey = `${healthKeys.results}:backfill-lock`;
 export async function coldStartBackfill(
   redis: Redis,
   reader: MetricsReader,
-  options: { historyMs: number; stepMs: number; now: number; log: (message: string, fields?: Record<string, unknown>) => void },
+  options: { historyMs: number; stepMs: number; now: number; stateTtlMs?: number; log: (message: string, fields?: Record<string, unknown>) => void },
 ): Promise<BackfillReport | undefined> {
   if (options.historyMs <= 0) return undefined;
   if ((await redis.hlen(healthKeys.results)) > 0 || (await redis.exists(healthKeys.lastCycle)) > 0) return undefined;
@@ -25,7 +25,13 @@ export async function coldStartBackfill(
   }
   try {
     options.log('health backfill: learning baselines from Prometheus history', { historyMs: options.historyMs });
-    const report = await backfillHealth(reader, redis, { from: options.now - options.historyMs, to: options.now, stepMs: options.stepMs, log: options.log });
+    const report = await backfillHealth(reader, redis, {
+      from: options.now - options.historyMs,
+      to: options.now,
+      stepMs: options.stepMs,
+      ...(options.stateTtlMs === undefined ? {} : { stateTtlMs: options.stateTtlMs }),
+      log: options.log,
+    });
     options.log('health backfill done', { ...report });
     return report;
   } finally {

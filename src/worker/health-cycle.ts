@@ -1,15 +1,16 @@
 /**
  * One health cycle: read every signal with one batched query per signal and kind, group the values by
  * entity, split the entities into shards, and (per shard) score them against their learned state in Redis
- * and write states and results back. The BullMQ wiring is in health-worker.ts; this module does the work.
+ * and write states and results back (read → pure plan → conditional write, see health-state-store.ts). The BullMQ wiring is in health-worker.ts; this module does the work.
  */
 import type { Redis } from 'ioredis';
-import { applySloBurns, defaultEntityOptions, scoreEntity, type EntityHealth, type EntityOptions, type SloBurn } from '../health/entity-health.js';
+import { applySloBurns, defaultEntityOptions, learnedUntil, scoreEntity, type EntityHealth, type EntityOptions, type SloBurn } from '../health/entity-health.js';
 import type { SignalName } from '../health/signals.js';
-import { decodeEntityState, encodeState } from '../health/state-codec.js';
-import { entityLabels, healthQueries, type EntityKind } from '../sources/prometheus-health-queries.js';
+import { decodeEntityState, encodeEntityState } from '../health/state-codec.js';
+import { RATE_WINDOW_MS, entityLabels, healthQueries, type EntityKind } from '../sources/prometheus-health-queries.js';
 import type { MetricsReader } from '../sources/prometheus-reader.js';
-import { entityId, healthKeys, parseEntityId } from './health-keys.js';
+import { entityId, parseEntityId } from './health-keys.js';
+import { DEFAULT_STATE_TTL_MS, readStates, writeStatesIfNewer, type StateWrite } from './health-state-store.js';
 
 export interface EntityValues {
   readonly id: string;
@@ -71,27 +72,37 @@ export interface ShardOptions {
   readonly worker: string;
   readonly entityOptions?: EntityOptions;
   readonly sloBurns?: SloBurnLookup;
+  /** Expiry of entity states (refreshed on every write); defaults to DEFAULT_STATE_TTL_MS. */
+  readonly stateTtlMs?: number;
 }
 
-/** Scores one shard: one MGET of states, one pipeline of writes. Returns the bytes of state written. */
-export async function processShard(redis: Redis, entities: readonly EntityValues[], options: ShardOptions): Promise<{ stateBytes: number }> {
-  if (entities.length === 0) return { stateBytes: 0 };
-  const stored = await redis.mget(...entities.map((e) => healthKeys.state(e.id)));
+/** What a shard job read: stored states and SLO burns of its entities. */
+export interface LoadedShard {
+  readonly entities: readonly EntityValues[];
+  readonly stored: readonly (string | null)[];
+  readonly burns: ReadonlyMap<string, readonly SloBurn[]>;
+}
+
+/** Reads a shard's states (one MGET) and its services' SLO burns. */
+export async function loadShard(redis: Redis, entities: readonly EntityValues[], options: Pick<ShardOptions, 'sloBurns'>): Promise<LoadedShard> {
+  const stored = await readStates(redis, entities.map((e) => e.id));
   const serviceIds = entities.filter((e) => e.id.startsWith('service/')).map((e) => e.id);
   const burns = options.sloBurns && serviceIds.length > 0 ? await options.sloBurns(serviceIds) : new Map<string, readonly SloBurn[]>();
-  const pipeline = redis.pipeline();
-  let stateBytes = 0;
-  entities.forEach((entity, i) => {
+  return { entities, stored, burns };
+}
+
+/** Scores a loaded shard (no I/O): the states and results to write, skipping cycles a state already learned. */
+export function planShard(loaded: LoadedShard, options: Pick<ShardOptions, 'at' | 'worker' | 'entityOptions'>): StateWrite[] {
+  const entityOptions = options.entityOptions ?? defaultEntityOptions;
+  const writes: StateWrite[] = [];
+  loaded.entities.forEach((entity, i) => {
     const who = parseEntityId(entity.id);
     if (!who) return;
-    const state = decodeEntityState(stored[i]);
-    // A retried shard must not learn the same cycle twice.
-    if (Object.values(state.signals).some((sig) => sig !== undefined && sig.ts >= options.at)) return;
-    const scored = scoreEntity(state, { timestampMs: options.at, values: entity.values }, options.entityOptions ?? defaultEntityOptions);
-    const health = applySloBurns(scored.health, burns.get(entity.id) ?? [], options.entityOptions ?? defaultEntityOptions);
-    const text = encodeState(scored.state);
-    stateBytes += text.length;
-    pipeline.set(healthKeys.state(entity.id), text);
+    const state = decodeEntityState(loaded.stored[i]);
+    // A retried shard must not learn the same cycle twice (the write checks again, atomically).
+    if (learnedUntil(state) >= options.at) return;
+    const scored = scoreEntity(state, { timestampMs: options.at, values: entity.values, windowMs: RATE_WINDOW_MS }, entityOptions);
+    const health = applySloBurns(scored.health, loaded.burns.get(entity.id) ?? [], entityOptions);
     const signals: HealthResult['signals'] = {};
     for (const [name, s] of Object.entries(health.signals)) {
       const value = entity.values[name as SignalName];
@@ -112,8 +123,22 @@ export async function processShard(redis: Redis, entities: readonly EntityValues
       reasons: health.reasons,
       worker: options.worker,
     };
-    pipeline.hset(healthKeys.results, entity.id, JSON.stringify(result));
+    writes.push({ id: entity.id, at: options.at, state: encodeEntityState(scored.state), result: JSON.stringify(result) });
   });
-  await pipeline.exec();
-  return { stateBytes };
+  return writes;
+}
+
+/** Writes a planned shard: each state (and its result) only if newer than the stored one, with the state expiry. */
+export async function commitShard(redis: Redis, writes: readonly StateWrite[], options: Pick<ShardOptions, 'stateTtlMs'>): Promise<{ stateBytes: number; stale: number }> {
+  const { stale } = await writeStatesIfNewer(redis, writes, options.stateTtlMs ?? DEFAULT_STATE_TTL_MS);
+  const lost = new Set(stale);
+  const stateBytes = writes.filter((w) => !lost.has(w.id)).reduce((sum, w) => sum + w.state.length, 0);
+  return { stateBytes, stale: stale.length };
+}
+
+/** Scores one shard: one MGET of states, one pipeline of conditional writes. Returns the bytes of state written. */
+export async function processShard(redis: Redis, entities: readonly EntityValues[], options: ShardOptions): Promise<{ stateBytes: number; stale: number }> {
+  if (entities.length === 0) return { stateBytes: 0, stale: 0 };
+  const loaded = await loadShard(redis, entities, options);
+  return commitShard(redis, planShard(loaded, options), options);
 }

@@ -24,6 +24,8 @@ export interface HealthWorkerOptions {
   readonly workerId?: string;
   readonly entityOptions?: EntityOptions;
   readonly sloBurns?: SloBurnLookup;
+  /** Expiry of entity states, refreshed each cycle they are written (DEFAULT_STATE_TTL_MS: 8 days). */
+  readonly stateTtlMs?: number;
   /** false: only enqueue (trigger and schedule cycles) without running jobs in this process. */
   readonly runJobs?: boolean;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -87,13 +89,16 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
   }
 
   async function runShard(job: Job<ShardJobData>): Promise<{ entities: number }> {
-    const { stateBytes } = await processShard(data, job.data.entities, {
+    const { stateBytes, stale } = await processShard(data, job.data.entities, {
       at: job.data.at,
       worker: workerId,
       entityOptions: options.entityOptions,
       sloBurns: options.sloBurns,
+      stateTtlMs: options.stateTtlMs,
     });
-    await data.multi().hincrby(healthKeys.cycle(job.data.cycleId), 'done', 1).hincrby(healthKeys.cycle(job.data.cycleId), 'stateBytes', stateBytes).exec();
+    // `stale`: entities a newer cycle (or an earlier run of this job) had already written.
+    const cycleKey = healthKeys.cycle(job.data.cycleId);
+    await data.multi().hincrby(cycleKey, 'done', 1).hincrby(cycleKey, 'stateBytes', stateBytes).hincrby(cycleKey, 'stale', stale).exec();
     return { entities: job.data.entities.length };
   }
 

@@ -21,6 +21,8 @@ export interface WorkerConfig {
   /** Cold start: learn baselines from this much Prometheus history when Redis holds none (0 = off). */
   readonly healthBackfillMs: number;
   readonly healthShardSize: number;
+  /** Expiry of an entity's learned state, refreshed every cycle it is scored (vanished entities' states go away). */
+  readonly healthStateTtlMs: number;
 }
 
 export const workerOptions: readonly OptionDoc[] = [
@@ -35,6 +37,12 @@ export const workerOptions: readonly OptionDoc[] = [
   { flag: 'health-cycle', env: 'VIGIL_HEALTH_CYCLE', default: '1m', description: 'health cycle: how often every entity is scored' },
   { flag: 'health-backfill', env: 'VIGIL_HEALTH_BACKFILL', default: '7d', description: 'cold start: learn baselines from this much history when none are stored (0 = off)' },
   { flag: 'health-shard-size', env: 'VIGIL_HEALTH_SHARD_SIZE', default: '250', description: 'entities per health shard job (shards spread over replicas)' },
+  {
+    flag: 'health-state-ttl',
+    env: 'VIGIL_HEALTH_STATE_TTL',
+    default: '8d',
+    description: 'forget the learned state of an entity not seen for this long (8d keeps an idle weekend or holiday week)',
+  },
 ];
 
 export const workerParseOptions: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
@@ -75,5 +83,6 @@ export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, en
     healthCycleMs: ms('health-cycle', 1000),
     healthBackfillMs: value('health-backfill') === '0' ? 0 : ms('health-backfill', 60_000),
     healthShardSize: integer('health-shard-size', 1, 100_000),
+    healthStateTtlMs: ms('health-state-ttl', 60_000),
   });
 }

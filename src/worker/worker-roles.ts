@@ -41,7 +41,7 @@ export async function startWorkerRoles(shared: VigilConfig, own: WorkerConfig, l
     const reader = createPrometheusReader({ url: shared.prometheusUrl, timeoutMs: own.queryTimeoutMs });
     const log = (message: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, message);
     try {
-      await coldStartBackfill(redis, reader, { historyMs: own.healthBackfillMs, stepMs: own.healthCycleMs, now: Date.now(), log });
+      await coldStartBackfill(redis, reader, { historyMs: own.healthBackfillMs, stepMs: own.healthCycleMs, now: Date.now(), stateTtlMs: own.healthStateTtlMs, log });
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'health backfill failed; baselines will be learned from live cycles');
     }
@@ -50,6 +50,7 @@ export async function startWorkerRoles(shared: VigilConfig, own: WorkerConfig, l
       reader,
       everyMs: own.healthCycleMs,
       shardSize: own.healthShardSize,
+      stateTtlMs: own.healthStateTtlMs,
       sloBurns: budgetSloBurns(redis, { cycleMs: own.cycleMs }),
       log,
     });

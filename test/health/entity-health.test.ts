@@ -4,13 +4,14 @@ import {
   combineSignals,
   defaultEntityOptions,
   initialEntityState,
+  learnedUntil,
   scoreEntity,
   type EntityHealth,
   type EntityState,
   type SignalHealth,
   type SloBurn,
 } from '../../src/health/entity-health.js';
-import { encodeState, decodeEntityState } from '../../src/health/state-codec.js';
+import { encodeEntityState, encodeState, decodeEntityState } from '../../src/health/state-codec.js';
 import { generate } from './synthetic-mesh.js';
 
 function learned(minutes: number, seed = 1): { state: EntityState; last: number } {
@@ -128,5 +129,18 @@ describe('held faults', () => {
     const gap = scoreEntity(s, { timestampMs: (t += 60_000), values: faulty(undefined) });
     expect(gap.health.signals.latency_p99?.status).toBe('unknown');
     expect(gap.state.held?.latency_p99?.since).toBe(s.held?.latency_p99?.since);
+  });
+});
+
+describe('learned-until timestamp', () => {
+  it('records the latest observation learned, first in the encoded state (the Redis write compares it)', () => {
+    const { state, last } = learned(100);
+    expect(learnedUntil(state)).toBe(last);
+    expect(encodeEntityState(state).startsWith(`{"v":1,"at":${last},`)).toBe(true);
+    // A state from before `at` existed: its signals' latest timestamp.
+    const { at: _dropped, ...older } = state;
+    expect(learnedUntil(older)).toBe(last);
+    expect(learnedUntil(initialEntityState())).toBe(0);
+    expect(encodeEntityState(initialEntityState()).startsWith('{"v":1,"at":0,')).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { signalNames } from '../../src/health/signals.js';
-import { entityLabels, healthQueries } from '../../src/sources/prometheus-health-queries.js';
+import { parseDuration } from '../../src/budget/duration.js';
+import { RATE_WINDOW, RATE_WINDOW_MS, entityLabels, healthQueries } from '../../src/sources/prometheus-health-queries.js';
 
 function syntaxErrors(expr: string): number {
   let errors = 0;
@@ -29,6 +30,11 @@ describe('health queries', () => {
     expect(syntaxErrors(expr)).toBe(0);
     const { namespace, name } = entityLabels[kind];
     expect(expr).toContain(`by (${namespace}, ${name}`);
+  });
+
+  it('tells the scorer the rate window the queries use', () => {
+    expect(parseDuration(RATE_WINDOW)! * 1000).toBe(RATE_WINDOW_MS);
+    expect(queries.filter((q) => q.expr.includes(`[${RATE_WINDOW}]`)).length).toBeGreaterThanOrEqual(10);
   });
 
   it('a broken expression is caught by the check', () => {

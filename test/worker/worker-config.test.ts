@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config.js';
+import { DEFAULT_STATE_TTL_MS } from '../../src/worker/health-state-store.js';
 import { resolveWorkerConfig } from '../../src/worker/worker-config.js';
 
 describe('worker options', () => {
@@ -16,6 +17,7 @@ describe('worker options', () => {
       healthCycleMs: 60_000,
       healthBackfillMs: 7 * 86_400_000,
       healthShardSize: 250,
+      healthStateTtlMs: DEFAULT_STATE_TTL_MS,
     });
     expect(resolveWorkerConfig({ health: 'false', 'health-backfill': '0' }, {})).toMatchObject({ health: false, healthBackfillMs: 0 });
     const env = { VIGIL_WORKER_CYCLE: '30s', VIGIL_WORKER_CONCURRENCY: '10', VIGIL_WORKER_METRICS_LISTEN: 'none' };
@@ -29,6 +31,7 @@ describe('worker options', () => {
     [{ concurrency: '0' }, /--concurrency/],
     [{ health: 'yes' }, /--health must be true or false/],
     [{ 'health-shard-size': '0' }, /--health-shard-size/],
+    [{ 'health-state-ttl': '10s' }, /--health-state-ttl/],
     [{ 'metrics-listen': 'nowhere' }, /--listen/],
     [{ 'evaluate-at': 'yesterday' }, /--evaluate-at/],
   ])('rejects %j', (flags, message) => {
