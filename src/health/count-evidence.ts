@@ -87,6 +87,8 @@ export interface CountEvidence {
   readonly cycles: number;
   /** The learned (expected) share. */
   readonly share: number;
+  /** Errors the learned share expects in one rate window of this cycle (how many errors one ratio stands for). */
+  readonly windowExpected: number;
 }
 
 /** Jeffreys' prior: half an error. */
@@ -144,7 +146,7 @@ export function countStep(
     for (let i = w.length - 2 * options.confirm; lasted && i < w.length; i += 2) lasted = w[i]! > share * w[i + 1]!;
     const large = observed - expected >= options.minExcess * sumRequests && observed > expected;
     const windowRarity = large ? tail(observed, expected, width(expected)) : 0;
-    evidence = { rarity: lasted ? windowRarity : 0, windowRarity, observed, expected, cycles, share };
+    evidence = { rarity: lasted ? windowRarity : 0, windowRarity, observed, expected, cycles, share, windowExpected: share * windowRequests };
   }
   if (!learn) return { state: { ...state, ts: timestampMs, w }, evidence };
 

@@ -101,6 +101,11 @@ export interface EntityOptions {
   readonly scorer: ScorerOptions;
   /** Count evidence of shares of requests (`confirm` and `minExcess` come from the entity and the signal). */
   readonly counts: CountOptions;
+  /**
+   * Errors a share's rate window must be expected to hold before its deviations (the scorer) count as
+   * evidence next to the counts; below it, the share is judged by its counts alone.
+   */
+  readonly minErrorsForRatio: number;
 }
 
 export const defaultEntityOptions: Readonly<EntityOptions> = Object.freeze({
@@ -111,6 +116,7 @@ export const defaultEntityOptions: Readonly<EntityOptions> = Object.freeze({
   releaseCycles: 3,
   scorer: defaultScorerOptions,
   counts: defaultCountOptions,
+  minErrorsForRatio: 10,
 });
 
 export function initialEntityState(): EntityState {
@@ -143,8 +149,14 @@ function healthFromRarity(rarity: number, scorer: ScorerOptions): number {
   return 1 - r / (r + scorer.halfScoreLog10);
 }
 
-/** One signal's health from its scorer's rarity and (for shares of requests) the count evidence: the rarer wins. */
+/**
+ * One signal's health from its scorer's rarity and (for shares of requests) the count evidence: the rarer
+ * wins. A share computed from few errors is a handful of discrete values (0, 1/n, 2/n …), for which the
+ * scorer's robust deviations are no measure of rarity (one extra error is "many deviations" at night); there
+ * only the counts are evidence.
+ */
 function signalHealth(score: Extract<StepScore, { status: 'scored' }>, scorerRarity: number, counts: CountEvidence | null | undefined, options: EntityOptions): SignalHealth {
+  if (counts && counts.windowExpected < options.minErrorsForRatio) scorerRarity = 0;
   const byCounts = counts !== null && counts !== undefined && counts.rarity > scorerRarity;
   const rarity = byCounts ? counts.rarity : scorerRarity;
   const value = healthFromRarity(rarity, options.scorer);
