@@ -21,6 +21,11 @@
  *   one by at least `minExcess` (the signal's unit floor) and each of the last `confirm` cycles had more
  *   errors than expected: the rise lasted. This replaces the entity's "smaller of two cycles' rarities"
  *   rule for counts, which would throw away a cycle of evidence that is already summed.
+ * - A long window (`longMs`, exponentially weighted) sees smaller rises that last: a doubling of one error
+ *   a minute is no evidence in 3 cycles but overwhelming in 30 minutes. Each cycle enters it capped a few
+ *   standard deviations above its expectation, so one burst (the short window's business) cannot hold it
+ *   up for half an hour. An exponentially weighted sum of Poisson counts has variance / mean = 1 / (1 + k)
+ *   for a per-cycle decay k, so its counts are scaled by 1 + k before the Poisson tail.
  */
 import { poissonTailLog10 } from './poisson-tail.js';
 
@@ -39,6 +44,8 @@ export interface CountOptions {
   readonly learnClip: number;
   /** Smallest excess of the observed over the expected share that counts (the signal's unit floor). */
   readonly minExcess: number;
+  /** Memory of the long window (ms); 0 disables it. */
+  readonly longMs: number;
 }
 
 export const defaultCountOptions: Readonly<CountOptions> = Object.freeze({
@@ -49,6 +56,7 @@ export const defaultCountOptions: Readonly<CountOptions> = Object.freeze({
   maxGapMs: 10 * 60_000,
   learnClip: 3,
   minExcess: 0,
+  longMs: 30 * 60_000,
 });
 
 /** Compact state (a few numbers; rounded by the state codec). */
@@ -64,6 +72,9 @@ export interface CountState {
   readonly ts: number;
   /** Effective counts of the last cycles, oldest first: errors, requests, errors, requests, … */
   readonly w: readonly number[];
+  /** The long window: exponentially weighted errors (each cycle capped) and requests. */
+  readonly le?: number;
+  readonly lq?: number;
 }
 
 export interface CountObservation {
@@ -81,7 +92,7 @@ export interface CountEvidence {
   readonly rarity: number;
   /** The window's rarity without the confirmation (whether the last cycles together still show a rise). */
   readonly windowRarity: number;
-  /** Effective errors observed and expected over the window, and its length in cycles. */
+  /** Effective errors observed and expected over the window that gave the evidence, and its length in cycles (the long window's effective length). */
   readonly observed: number;
   readonly expected: number;
   readonly cycles: number;
@@ -95,9 +106,16 @@ export interface CountEvidence {
 const PRIOR_ERRORS = 0.5;
 /** Pearson residuals are clipped here when tracking the dispersion (one outage must not widen it for hours). */
 const MAX_SQUARED_RESIDUAL = 16;
+/** A cycle enters the long window with at most its expectation plus this many standard deviations (plus one error). */
+const LONG_CAP_SD = 3;
 
 export function initialCountState(): CountState {
   return { e: 0, q: 0, d: 1, n: 0, ts: 0, w: [] };
+}
+
+/** The same state with an empty long window (a released fault's errors no longer count). */
+export function restartLongWindow(state: CountState | undefined): CountState | undefined {
+  return state && { ...state, le: 0, lq: 0 };
 }
 
 function tail(errors: number, expected: number, width: number): number {
@@ -124,7 +142,8 @@ export function countStep(
   const fresh = Math.min(1, interval / windowMs);
   const requests = windowRequests * fresh;
   const errors = windowErrors * fresh;
-  const recent = interval > options.maxGapMs ? [] : state.w;
+  const gap = interval > options.maxGapMs;
+  const recent = gap ? [] : state.w;
   const w = [...recent, errors, requests].slice(-2 * options.cycles);
 
   const ready = state.n >= options.warmup && state.q > 0;
@@ -148,11 +167,28 @@ export function countStep(
     const windowRarity = large ? tail(observed, expected, width(expected)) : 0;
     evidence = { rarity: lasted ? windowRarity : 0, windowRarity, observed, expected, cycles, share, windowExpected: share * windowRequests };
   }
-  if (!learn) return { state: { ...state, ts: timestampMs, w }, evidence };
+
+  // The long window: each cycle capped, so only a rise that lasts can fill it.
+  const decay = options.longMs > 0 && !gap ? Math.exp(-interval / options.longMs) : 0;
+  const cycleExpected = share * requests;
+  const capped = ready ? Math.min(errors, cycleExpected + LONG_CAP_SD * Math.sqrt(cycleExpected * dispersion) + 1) : errors;
+  const le = (state.le ?? 0) * decay + capped;
+  const lq = (state.lq ?? 0) * decay + requests;
+  let longRarity = 0;
+  if (evidence && options.longMs > 0) {
+    const expected = share * lq;
+    const scale = 1 + decay;
+    const large = le - expected >= options.minExcess * lq && le > expected;
+    longRarity = large ? tail(le * scale, expected * scale, width(expected)) : 0;
+    if (longRarity > evidence.rarity) evidence = { ...evidence, rarity: longRarity, observed: le, expected, cycles: Math.round(1 / (1 - decay)) };
+  }
+  const long = options.longMs > 0 ? { le, lq } : {};
+  if (!learn) return { state: { ...state, ts: timestampMs, w, ...long }, evidence };
 
   const keep = Math.exp(-interval / options.memoryMs);
-  // This cycle's own rarity sets how much it is learned from.
-  const rarityNow = ready && errors > share * requests ? tail(errors, share * requests, width(share * requests)) : 0;
+  // This cycle's own rarity, or the long window's, sets how much it is learned from: a rise that lasts is
+  // not learned as the normal share (or as burstiness) at full speed.
+  const rarityNow = Math.max(longRarity, ready && errors > share * requests ? tail(errors, share * requests, width(share * requests)) : 0);
   const weight = rarityNow <= options.learnClip ? 1 : (options.learnClip / rarityNow) ** 2;
   let d = state.d;
   if (ready && share > 0) {
@@ -162,7 +198,7 @@ export function countStep(
     d += (1 - keep) * weight * (residual - d);
   }
   return {
-    state: { e: state.e * keep + weight * errors, q: state.q * keep + weight * requests, d, n: state.n + 1, ts: timestampMs, w },
+    state: { e: state.e * keep + weight * errors, q: state.q * keep + weight * requests, d, n: state.n + 1, ts: timestampMs, w, ...long },
     evidence,
   };
 }

@@ -3,7 +3,16 @@
  * on enough traffic, judges shares of requests also as counts, combines the signal scores into one score
  * with reasons, and lets SLO burn facts make the entity unhealthy whatever its learned baselines say. Pure.
  */
-import { countStep, defaultCountOptions, initialCountState, type CountEvidence, type CountObservation, type CountOptions, type CountState } from './count-evidence.js';
+import {
+  countStep,
+  defaultCountOptions,
+  initialCountState,
+  restartLongWindow,
+  type CountEvidence,
+  type CountObservation,
+  type CountOptions,
+  type CountState,
+} from './count-evidence.js';
 import { initialState, step, type ScoreReason, type ScorerOptions, type SignalState, type StepScore } from './signal-scorer.js';
 import { signalDefinitions, signalNames, signalScorerOptions, type SignalName } from './signals.js';
 import { defaultScorerOptions } from './signal-scorer.js';
@@ -300,10 +309,19 @@ function holdFault(
     // fade only slowly) restarted; the pre-fault state, when what the live state learned during the fault
     // (a recent baseline pulled towards the faulty level) no longer fits the present. The pre-fault state
     // resumes with the live clock (the fault's length is not a gap between observations).
+    // The long count window restarts too: it still holds the fault's errors, which would keep the
+    // released signal unhealthy for another half hour.
     if (live.health.status !== 'unhealthy') return { live, health: live.health };
     const candidates = [
-      () => (prior ? judgeLive({ ...prior, sus: 0 }, priorCounts, before, input, options) : undefined),
-      () => judgeLive({ ...current.base, sus: 0, ...(prior ? { ts: prior.ts, dt: prior.dt } : {}) }, current.counts ?? priorCounts, before, input, options),
+      () => (prior ? judgeLive({ ...prior, sus: 0 }, restartLongWindow(priorCounts), before, input, options) : undefined),
+      () =>
+        judgeLive(
+          { ...current.base, sus: 0, ...(prior ? { ts: prior.ts, dt: prior.dt } : {}) },
+          restartLongWindow(current.counts ?? priorCounts),
+          before,
+          input,
+          options,
+        ),
     ];
     for (const candidate of candidates) {
       const resumed = candidate();

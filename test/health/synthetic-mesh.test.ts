@@ -154,6 +154,20 @@ describe('synthetic mesh: injected faults', () => {
     expect(health[firstBad]!.reasons[0]).toMatch(/^error_ratio above its expected share: \d+ errors in the last 3 cycles where [\d.]+ were expected/);
   });
 
+  it('mid-size api: a night-time doubling of 5xx (about one more error a minute) that lasts is found within the hour', () => {
+    const doubled: Fault = (v, random, profile) => {
+      const requests = v.request_rate * 60;
+      const expected = requests * profile.errorRatio * 2;
+      const errors = Math.max(0, Math.round(expected + Math.sqrt(expected) * gaussian(random)));
+      v.error_ratio = requests > 0 ? errors / requests : 0;
+    };
+    const health = inject(services[1]!, doubled, 11 * 1440 + 3 * 60, 120);
+    const first = health.findIndex((h) => h.status === 'unhealthy');
+    expect(first).toBeGreaterThan(2);
+    expect(first).toBeLessThan(60);
+    expect(health[first]!.reasons.join('\n')).toMatch(/^error_ratio above its expected share: .* errors in the last \d+ cycles/);
+  });
+
   it.each(services)('$name: a persisting fault is not learned as normal within 6 hours', (service) => {
     const health = inject(service, faults['p99 x2']!, 11 * 1440 + 10 * 60, 6 * 60);
     const unhealthy = health.filter((h) => h.status === 'unhealthy').length;
