@@ -12,6 +12,8 @@ export interface Target {
   readonly legendFormat?: string;
   readonly instant?: boolean;
   readonly format?: 'time_series' | 'table';
+  /** Drawn as a dashed line (a threshold, not a measurement); time series panels only. */
+  readonly dashed?: boolean;
 }
 
 export interface Panel {
@@ -70,6 +72,15 @@ function customVariable(name: string, label: string, values: readonly string[]):
   };
 }
 
+const refId = (target: number) => String.fromCharCode(65 + target);
+
+/** A field override per dashed target, matched by its query's refId. */
+function overridesOf(targets: readonly Target[]): Json[] {
+  return targets.flatMap((t, j) =>
+    t.dashed ? [{ matcher: { id: 'byFrameRefID', options: refId(j) }, properties: [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }] }] : [],
+  );
+}
+
 function layout(panels: readonly Panel[]): Json[] {
   let x = 0;
   let y = 0;
@@ -92,10 +103,10 @@ function layout(panels: readonly Panel[]): Json[] {
       datasource: ds,
       gridPos,
       ...(p.description ? { description: p.description } : {}),
-      fieldConfig: { defaults: { ...(p.unit ? { unit: p.unit } : {}) }, overrides: [] },
+      fieldConfig: { defaults: { ...(p.unit ? { unit: p.unit } : {}) }, overrides: overridesOf(p.targets) },
       options: {},
       targets: p.targets.map((t, j) => ({
-        refId: String.fromCharCode(65 + j),
+        refId: refId(j),
         datasource: ds,
         expr: t.expr,
         legendFormat: t.legendFormat ?? '',
@@ -150,6 +161,11 @@ const someSlos = 'namespace=~"$namespace"';
 /** Burn rate over a window: the recorded error ratio divided by the error budget (1 − objective). */
 export function burnRate(window: string, matchers: string): string {
   return `vigil:slo_error_ratio:rate${window}{${matchers}} / on (slo, namespace) group_left () (1 - vigil:slo_objective:ratio{${matchers}})`;
+}
+
+/** Each alerting policy's burn-rate threshold, one series per policy with the alert's policy labels. */
+export function burnRateThreshold(matchers: string): string {
+  return `vigil:slo_burn_rate_threshold:ratio{${matchers}}`;
 }
 
 const windows = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
@@ -276,8 +292,12 @@ export function sloDetail(): Json {
         unit: 'x',
         description:
           'Error ratio over each window divided by the error budget (1 − goal): 1× spends the budget exactly over the SLO period. ' +
-          'The policies’ thresholds are the burn_rate labels of the alerts (table below): a policy fires when both its long and its short window are above it.',
-        targets: windows.map((w) => ({ expr: burnRate(w, oneSlo), legendFormat: w })),
+          'Dashed: each alerting policy’s threshold (vigil:slo_burn_rate_threshold:ratio, the burn_rate label of its alerts); ' +
+          'a policy fires when both its long and its short window (in its legend) stay above its line for the policy’s `for`.',
+        targets: [
+          ...windows.map((w) => ({ expr: burnRate(w, oneSlo), legendFormat: w })),
+          { expr: burnRateThreshold(oneSlo), legendFormat: '{{policy}} threshold ({{long_window}} and {{short_window}})', dashed: true },
+        ],
       },
       {
         title: 'Alerting policies in alert (threshold = burn_rate)',

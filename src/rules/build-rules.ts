@@ -31,7 +31,11 @@ export function buildRuleGroups(input: RuleInput): RuleGroup[] {
   const mine = (metric: string) => selector(metric, identity);
   // Aggregating by the identity labels merges a series whose `service` label just changed with its successor.
   const byIdentity = (expr: Expr) => aggregate('sum', expr, sloIdentityLabels);
-  const record = (name: string, expr: Expr): RecordingRule => ({ record: name, expr: expr.print(), labels: seriesLabels });
+  const record = (name: string, expr: Expr, extraLabels: Readonly<Record<string, string>> = {}): RecordingRule => ({
+    record: name,
+    expr: expr.print(),
+    labels: { ...seriesLabels, ...extraLabels },
+  });
 
   const short: Array<RecordingRule | AlertingRule> = [];
   const long: RecordingRule[] = [];
@@ -67,6 +71,12 @@ export function buildRuleGroups(input: RuleInput): RuleGroup[] {
     ),
   );
 
+  // Constant, so in the long group: one `vector(threshold)` per policy, no series read. The value cannot come
+  // from the alert's `burn_rate` label (PromQL cannot turn a label into a value), hence its own series.
+  for (const policy of input.policies) {
+    long.push(record(series.burnRateThreshold, call('vector', number(policy.threshold)), policyLabels(policy)));
+  }
+
   for (const policy of input.policies) short.push(burnAlert(slo, policy, mine));
 
   return [
@@ -83,13 +93,17 @@ function burnAlert(slo: Slo, policy: SloPolicy, mine: (metric: string) => Expr):
     alert: alertName,
     expr: expr.print(),
     ...(policy.forMs > 0 ? { for: formatDuration(policy.forMs) } : {}),
-    labels: {
-      [labels.severity]: policy.severity,
-      [labels.policy]: policy.name,
-      [labels.longWindow]: formatDuration(policy.longWindowMs),
-      [labels.shortWindow]: formatDuration(policy.shortWindowMs),
-      [labels.burnRate]: String(roundSignificant(policy.threshold)),
-    },
+    labels: { ...policyLabels(policy), [labels.burnRate]: String(roundSignificant(policy.threshold)) },
     annotations: alertAnnotations(slo, policy),
+  };
+}
+
+/** The labels that tell a policy's alert and threshold series apart from the SLO's other policies. */
+function policyLabels(policy: SloPolicy): Record<string, string> {
+  return {
+    [labels.severity]: policy.severity,
+    [labels.policy]: policy.name,
+    [labels.longWindow]: formatDuration(policy.longWindowMs),
+    [labels.shortWindow]: formatDuration(policy.shortWindowMs),
   };
 }

@@ -25,6 +25,11 @@ export const series = {
   errorRatioPeriod: 'vigil:slo_error_ratio:period',
   objective: 'vigil:slo_objective:ratio',
   errorBudgetRemaining: 'vigil:slo_error_budget_remaining:ratio',
+  /**
+   * One series per alerting policy: its burn-rate threshold as the value, with the alert's policy labels,
+   * so dashboards can draw it and queries can join it with the burn rates and with `ALERTS`.
+   */
+  burnRateThreshold: 'vigil:slo_burn_rate_threshold:ratio',
 } as const;
 
 export const alertName = 'VigilErrorBudgetBurn';

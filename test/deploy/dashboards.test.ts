@@ -46,6 +46,16 @@ describe('dashboard JSON', () => {
     }
   });
 
+  it('the SLO detail burn-rate panel draws each policy\'s threshold as a dashed line', () => {
+    const d = JSON.parse(dashboardText('vigil-slo-detail.json')) as Json;
+    const panel = d.panels.find((p: Json) => p.title === 'Burn rate per window');
+    const threshold = panel.targets.find((t: Json) => t.expr.startsWith('vigil:slo_burn_rate_threshold:ratio{'));
+    expect(threshold).toMatchObject({ legendFormat: expect.stringContaining('{{policy}} threshold') });
+    expect(panel.fieldConfig.overrides).toEqual([
+      { matcher: { id: 'byFrameRefID', options: threshold.refId }, properties: [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }] },
+    ]);
+  });
+
   it('every query parses as PromQL once variables are substituted', () => {
     const all = files.flatMap(queriesOf);
     expect(all.length).toBeGreaterThan(50);

@@ -8,8 +8,10 @@ export interface Check {
   /** Evaluation time, minutes from the start. */
   readonly atMinute: number;
   readonly expr: string;
-  /** Expected value of the single, label-less result. */
+  /** Expected value of the single result. */
   readonly value: number;
+  /** Its exact label set, metric name included (default: none, as aggregations return). */
+  readonly labels?: string;
 }
 
 /** Cumulative counter values → promtool expanding notation (`a+bxn` segments). */
@@ -56,7 +58,7 @@ export function promtoolTestFile(options: {
           promql_expr_test: options.checks.map((c) => ({
             expr: c.expr,
             eval_time: Number.isInteger(c.atMinute) ? `${c.atMinute}m` : `${Math.round(c.atMinute * 60)}s`,
-            exp_samples: [{ labels: '{}', value: c.value }],
+            exp_samples: [{ labels: c.labels ?? '{}', value: c.value }],
           })),
         },
       ],

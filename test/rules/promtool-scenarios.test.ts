@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { burnRate, burnRateThreshold } from '../../deploy/grafana/dashboards.js';
 import { loadResources } from '../../src/cli/load-resources.js';
 import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
@@ -108,6 +109,43 @@ describe('promtool scenarios, 99.9% over 30d with the workbook policies', () => 
       checks: [
         { atMinute: OUTAGE_START + 5, expr: firing(page), value: 1 },
         { atMinute: end + 40, expr: firing(page), value: 0 },
+      ],
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('each policy records its threshold with the alert\'s labels, joinable with the burn rate and ALERTS', async () => {
+    const checkout = 'slo="checkout", namespace="shop"';
+    // The workbook on a 30d period, written out here rather than read from the code under test.
+    const policies = [
+      { policy: 'workbook-page-fast', severity: 'page', long: '1h', short: '5m', threshold: 14.4 },
+      { policy: 'workbook-page-slow', severity: 'page', long: '6h', short: '30m', threshold: 6 },
+      { policy: 'workbook-ticket', severity: 'ticket', long: '3d', short: '6h', threshold: 1 },
+    ];
+    const thresholdChecks = policies.map((p) => ({
+      atMinute: OUTAGE_START,
+      expr: burnRateThreshold(`${checkout}, policy="${p.policy}"`),
+      value: p.threshold,
+      labels:
+        `{__name__="vigil:slo_burn_rate_threshold:ratio", slo="checkout", namespace="shop", service="checkout", ` +
+        `severity="${p.severity}", policy="${p.policy}", long_window="${p.long}", short_window="${p.short}"}`,
+    }));
+    // The dashboard's 1h burn rate against every threshold series of the SLO whose long window is 1h.
+    const fastBurning = `count(${burnRate('1h', checkout)} > on (slo, namespace) group_right () ${burnRateThreshold(`${checkout}, long_window="1h"`)}) or vector(0)`;
+    // One-to-one on every label the alert and the series share: matches only if their values agree.
+    const firingThreshold =
+      `sum(ALERTS{alertname="VigilErrorBudgetBurn", alertstate="firing"} * on (slo, namespace, service, severity, policy, long_window, short_window) ` +
+      `vigil:slo_burn_rate_threshold:ratio) or vector(0)`;
+    const r = await runScenario('thresholds', {
+      series: traffic(OUTAGE_START + 10, (m) => ({ total: RATE, errors: m >= OUTAGE_START ? RATE : 0 })),
+      checks: [
+        ...thresholdChecks,
+        { atMinute: OUTAGE_START, expr: `count(${burnRateThreshold(checkout)})`, value: policies.length },
+        { atMinute: OUTAGE_START, expr: fastBurning, value: 0 },
+        { atMinute: OUTAGE_START, expr: firingThreshold, value: 0 },
+        // A total outage: the 1h burn rate passes 14.4 within a minute; only the fast page fires by then.
+        { atMinute: OUTAGE_START + 4, expr: fastBurning, value: 1 },
+        { atMinute: OUTAGE_START + 4, expr: firingThreshold, value: 14.4 },
       ],
     });
     expect(r.code, r.output).toBe(0);
