@@ -8,6 +8,7 @@
  * name (Deployments) or the ordinal (StatefulSets), which avoids a kube-state-metrics owner join.
  */
 import type { SignalName } from '../health/signals.js';
+import { MINUTE, formatDuration } from '../model/duration.js';
 
 export type EntityKind = 'service' | 'workload';
 
@@ -17,13 +18,14 @@ export interface HealthQuery {
   readonly expr: string;
 }
 
-/** Rate window of the Istio and cAdvisor counters (a few scrapes; cycles run every minute). */
-export const RATE_WINDOW = '2m';
 /**
- * The same in milliseconds, for scoring: it tells how many requests a ratio stands for, and how much
- * consecutive cycles' windows overlap (see count-evidence.ts).
+ * Rate window of the Istio and cAdvisor counters (a few scrapes; cycles run every minute). The scorer is
+ * told it too: it tells how many requests a ratio stands for, and how much consecutive cycles' windows
+ * overlap (see count-evidence.ts).
  */
-export const RATE_WINDOW_MS = 2 * 60_000;
+export const RATE_WINDOW_MS = 2 * MINUTE;
+/** The same, as the queries spell it (`2m`). */
+export const RATE_WINDOW = formatDuration(RATE_WINDOW_MS);
 
 /** Entity label names per kind, as Istio's standard metrics spell them. */
 export const entityLabels: Readonly<Record<EntityKind, { readonly namespace: string; readonly name: string }>> = {
