@@ -101,10 +101,9 @@ function countOf(w: Wave, scale: number, share: Share, tau: number): number {
   return scale * v;
 }
 
-/** Deterministic PRNG (mulberry32) seeded from the config's seed and a key. */
-export function seededRandom(seed: number, key: string): () => number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x85ebca6b) >>> 0;
+/** mulberry32: a small, fast, seeded PRNG of uniform numbers in [0, 1); the same seed gives the same numbers. */
+export function mulberry32(seed: number): () => number {
+  let h = seed >>> 0;
   return () => {
     h = (h + 0x6d2b79f5) >>> 0;
     let x = h;
@@ -112,6 +111,13 @@ export function seededRandom(seed: number, key: string): () => number {
     x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Deterministic PRNG (mulberry32) seeded from the config's seed and a key. */
+export function seededRandom(seed: number, key: string): () => number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x85ebca6b) >>> 0;
+  return mulberry32(h);
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */

@@ -3,6 +3,7 @@
  * seasonality and realistic noise (Poisson-like counts, multiplicative latency noise), from a seeded PRNG so
  * every run is identical. Faults are applied by the caller to the generated values.
  */
+import { mulberry32 } from '../../src/demo/traffic-model.js';
 import type { SignalName } from '../../src/health/signals.js';
 
 export const MINUTE = 60_000;
@@ -10,17 +11,8 @@ export const DAY = 24 * 60 * MINUTE;
 /** Monday 2024-01-01 00:00 UTC. */
 export const START = Date.UTC(2024, 0, 1);
 
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's seeded PRNG (mulberry32), under the name the health tests use. */
+export const prng = mulberry32;
 
 export function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
