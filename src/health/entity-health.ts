@@ -165,9 +165,10 @@ function healthFromRarity(rarity: number, scorer: ScorerOptions): number {
  * only the counts are evidence.
  */
 function signalHealth(score: Extract<StepScore, { status: 'scored' }>, scorerRarity: number, counts: CountEvidence | null | undefined, options: EntityOptions): SignalHealth {
-  if (counts && counts.windowExpected < options.minErrorsForRatio) scorerRarity = 0;
-  const byCounts = counts !== null && counts !== undefined && counts.rarity > scorerRarity;
-  const rarity = byCounts ? counts.rarity : scorerRarity;
+  const fewErrors = counts !== null && counts !== undefined && counts.windowExpected < options.minErrorsForRatio;
+  const deviationRarity = fewErrors ? 0 : scorerRarity;
+  const byCounts = counts !== null && counts !== undefined && counts.rarity > deviationRarity;
+  const rarity = byCounts ? counts.rarity : deviationRarity;
   const value = healthFromRarity(rarity, options.scorer);
   return {
     status: value < options.unhealthyBelow ? 'unhealthy' : 'healthy',

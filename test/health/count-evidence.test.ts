@@ -42,12 +42,8 @@ function feed(
     const window = data.slice(i + 1 - windowMinutes, i + 1);
     const requests = window.reduce((s, m) => s + m.requests, 0);
     const errors = window.reduce((s, m) => s + m.errors, 0);
-    const r = countStep(state, {
-      timestampMs: T0 + i * MINUTE,
-      ratio: errors / requests,
-      requestRate: requests / (windowMinutes * 60),
-      windowMs: windowMinutes * MINUTE,
-    }, options);
+    const observation = { timestampMs: T0 + i * MINUTE, ratio: errors / requests, requestRate: requests / (windowMinutes * 60), windowMs: windowMinutes * MINUTE };
+    const r = countStep(state, observation, options);
     state = r.state;
     evidence.push(r.evidence);
   });
