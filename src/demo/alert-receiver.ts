@@ -4,7 +4,7 @@
  * 127.0.0.1:9095) and lists them at GET /notifications for smoke tests.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from './ports.js';
 
 export interface Notification {
   /** `page`, `ticket` or `default` (the webhook path). */
@@ -63,13 +63,6 @@ export async function startAlertReceiver(options: { host?: string; port?: number
       }
     });
   });
-  server.listen(options.port ?? 9095, options.host ?? '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port, address } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  const close = () => (closing ??= new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://${address}:${port}`, port, notifications: () => received, close, [Symbol.asyncDispose]: close };
+  const { url, port, close } = await listenHttp(server, options.port ?? 9095, options.host ?? '127.0.0.1');
+  return { url, port, notifications: () => received, close, [Symbol.asyncDispose]: close };
 }

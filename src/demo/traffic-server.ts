@@ -1,8 +1,8 @@
 /** Live adapter: serves the traffic model's series at the current time on /metrics. */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { MeshConfig } from './mesh.js';
 import { prometheusText } from './exposition.js';
+import { listenHttp } from './ports.js';
 import { meshSeries } from './traffic-model.js';
 
 export interface TrafficServerOptions {
@@ -36,17 +36,6 @@ export async function startTrafficServer(options: TrafficServerOptions): Promise
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
   });
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port, address } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }));
-  return { url: `http://${address}:${port}`, port, close, [Symbol.asyncDispose]: close };
+  const { url, port, close } = await listenHttp(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  return { url, port, close, [Symbol.asyncDispose]: close };
 }
