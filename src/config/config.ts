@@ -39,6 +39,12 @@ export class ConfigError extends Error {
   readonly code = 'VIGIL_CONFIG';
 }
 
+/** The controller writes rules to files (directory source) or as PrometheusRule objects (Kubernetes), never both. */
+export function checkRulesTarget(config: Pick<VigilConfig, 'source' | 'rulesDir'>): void {
+  if (config.source === 'kubernetes' && config.rulesDir) throw new ConfigError('--rules-dir goes with --source dir:PATH; in Kubernetes mode rules are PrometheusRule objects');
+  if (config.source !== 'kubernetes' && !config.rulesDir) throw new ConfigError('--source dir:PATH needs --rules-dir PATH (where rule files go)');
+}
+
 export function parseListen(value: string): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
   const port = Number(match?.[2]);

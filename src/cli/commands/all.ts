@@ -3,33 +3,32 @@
  * Kubernetes mode), the budget and health workers, and the API, which also serves everyone's /metrics.
  * SIGTERM/SIGINT: stop writing rules, drain the workers, then close the API.
  */
-import { parseArgs } from 'node:util';
 import type { Metric, Registry } from 'prom-client';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import { apiOptions, apiParseOptions, resolveRateLimit } from '../../api/api-config.js';
-import { ConfigError, resolveConfig, sharedOptions, sharedParseOptions, type OptionDoc } from '../../config/config.js';
+import { checkRulesTarget, resolveConfig, sharedOptions, sharedParseOptions } from '../../config/config.js';
 import { controllerOptions, controllerParseOptions, resolveControllerConfig } from '../../controller/controller-config.js';
 import { createControllerRole, type ControllerRole } from '../../controller/controller-role.js';
 import { createLogger } from '../../observability/logger.js';
 import { registerHealthMetrics } from '../../worker/health-export.js';
 import { resolveWorkerConfig, workerOptions, workerParseOptions } from '../../worker/worker-config.js';
 import { startWorkerRoles, type WorkerRoles } from '../../worker/worker-roles.js';
+import { optionLine, parseCommandArgs, resolveCommandConfig } from '../command-args.js';
 import type { CommandIo } from '../io.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
 
 function usage(): string {
-  const line = (o: OptionDoc) => `  --${o.flag.padEnd(18)} ${o.description} (env ${o.env}${o.default ? `, default ${JSON.stringify(o.default)}` : ''})`;
   const skip = new Set(['budget-cycle', 'metrics-listen']); // one process: the worker's cycle, the API's /metrics
   return [
     'usage: vigil all --source dir:PATH --rules-dir PATH [options]   (or --source kubernetes)',
     '',
     'Runs the controller, the budget and health workers and the API in one process.',
     '',
-    ...sharedOptions.map(line),
-    ...controllerOptions.filter((o) => !skip.has(o.flag)).map(line),
-    ...workerOptions.filter((o) => !skip.has(o.flag)).map(line),
-    ...apiOptions.map(line),
+    ...sharedOptions.map(optionLine),
+    ...controllerOptions.filter((o) => !skip.has(o.flag)).map(optionLine),
+    ...workerOptions.filter((o) => !skip.has(o.flag)).map(optionLine),
+    ...apiOptions.map(optionLine),
     '',
   ].join('\n');
 }
@@ -44,36 +43,17 @@ function adopt(target: Registry, source: Registry): void {
 }
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { ...sharedParseOptions, ...controllerParseOptions, ...workerParseOptions, ...apiParseOptions, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr(`vigil all: ${(error as Error).message}\n\n${usage()}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(usage());
-    return 0;
-  }
-  let shared, worker, controller, rateLimit: number | false;
-  try {
-    shared = resolveConfig(values, io.env);
-    worker = resolveWorkerConfig(values, io.env);
-    controller = resolveControllerConfig({ ...values, 'budget-cycle': `${worker.cycleMs}ms` }, io.env);
-    if (shared.source === 'kubernetes' && shared.rulesDir) throw new ConfigError('--rules-dir goes with --source dir:PATH; in Kubernetes mode rules are PrometheusRule objects');
-    if (shared.source !== 'kubernetes' && !shared.rulesDir) throw new ConfigError('--source dir:PATH needs --rules-dir PATH (where rule files go)');
-    rateLimit = resolveRateLimit(values, io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`vigil all: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const args = parseCommandArgs('all', argv, { ...sharedParseOptions, ...controllerParseOptions, ...workerParseOptions, ...apiParseOptions }, usage(), io);
+  if (!args.ok) return args.exitCode;
+  const resolved = resolveCommandConfig('all', io, () => {
+    const shared = resolveConfig(args.values, io.env);
+    const worker = resolveWorkerConfig(args.values, io.env);
+    const controller = resolveControllerConfig({ ...args.values, 'budget-cycle': `${worker.cycleMs}ms` }, io.env);
+    checkRulesTarget(shared);
+    return { shared, worker, controller, rateLimit: resolveRateLimit(args.values, io.env) };
+  });
+  if (!resolved.ok) return resolved.exitCode;
+  const { shared, worker, controller, rateLimit } = resolved.config;
   const logger = createLogger({ level: shared.logLevel, name: 'vigil' });
 
   let role: ControllerRole | undefined;

@@ -5,17 +5,16 @@
  * exit 0.
  */
 import { createServer, type Server } from 'node:http';
-import { parseArgs } from 'node:util';
-import { resolveConfig, sharedOptions, sharedParseOptions, ConfigError, type OptionDoc, type VigilConfig } from '../../config/config.js';
-import { controllerOptions, controllerParseOptions, resolveControllerConfig, type ControllerConfig } from '../../controller/controller-config.js';
+import { checkRulesTarget, resolveConfig, sharedOptions, sharedParseOptions, type VigilConfig } from '../../config/config.js';
+import { controllerOptions, controllerParseOptions, resolveControllerConfig } from '../../controller/controller-config.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { createControllerRole } from '../../controller/controller-role.js';
 import type { DirectoryController, KubernetesController } from '../../controller/assemble.js';
+import { optionLine, parseCommandArgs, resolveCommandConfig } from '../command-args.js';
 import type { CommandIo } from '../io.js';
 import { shutdownSignal } from '../shutdown-signal.js';
 
 function usage(): string {
-  const line = (o: OptionDoc) => `  --${o.flag.padEnd(16)} ${o.description} (env ${o.env}${o.default ? `, default ${JSON.stringify(o.default)}` : ''})`;
   return [
     'usage: vigil controller [--source dir:PATH|kubernetes] [--rules-dir PATH] [--prometheus-url URL] [options]',
     '',
@@ -25,38 +24,23 @@ function usage(): string {
     'PATH (watched), one rule file per SLO in --rules-dir, Prometheus reloaded and the reload confirmed.',
     'Both serve /metrics, /healthz, /readyz (and /status in directory mode) on --listen.',
     '',
-    ...controllerOptions.map(line),
-    ...sharedOptions.filter((o) => ['source', 'rules-dir', 'prometheus-url', 'redis-url', 'listen', 'log-level'].includes(o.flag)).map(line),
+    ...controllerOptions.map(optionLine),
+    ...sharedOptions.filter((o) => ['source', 'rules-dir', 'prometheus-url', 'redis-url', 'listen', 'log-level'].includes(o.flag)).map(optionLine),
     '',
   ].join('\n');
 }
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: { ...sharedParseOptions, ...controllerParseOptions, help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (error) {
-    io.stderr(`vigil controller: ${(error as Error).message}\n\n${usage()}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(usage());
-    return 0;
-  }
-  let config: VigilConfig;
-  let own: ControllerConfig;
-  try {
-    config = resolveConfig(values, io.env, { servesApi: false });
-    own = resolveControllerConfig(values, io.env);
-    if (config.source === 'kubernetes' && config.rulesDir) throw new ConfigError('--rules-dir goes with --source dir:PATH; in Kubernetes mode rules are PrometheusRule objects');
-    if (config.source !== 'kubernetes' && !config.rulesDir) throw new ConfigError('--source dir:PATH needs --rules-dir PATH (where rule files go)');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`vigil controller: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const args = parseCommandArgs('controller', argv, { ...sharedParseOptions, ...controllerParseOptions }, usage(), io);
+  if (!args.ok) return args.exitCode;
+  const resolved = resolveCommandConfig('controller', io, () => {
+    const config = resolveConfig(args.values, io.env, { servesApi: false });
+    const own = resolveControllerConfig(args.values, io.env);
+    checkRulesTarget(config);
+    return { config, own };
+  });
+  if (!resolved.ok) return resolved.exitCode;
+  const { config, own } = resolved.config;
   const logger = createLogger({ level: config.logLevel, name: 'vigil-controller' });
   const role = await createControllerRole(config, own, logger, { cwd: io.cwd, env: io.env });
   const running = role.running;
