@@ -57,6 +57,16 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
+/**
+ * The canonical spelling of a duration (`60m` → `1h`, `720h0m0s` → `30d`), so windows however a user spelled
+ * them name the same recorded series; throws on text that is not a duration.
+ */
+export function canonicalDuration(text: string): string {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new RangeError(parsed.message);
+  return formatDuration(parsed.ms);
+}
+
 export const MINUTE = unitMs.m;
 export const HOUR = unitMs.h;
 export const DAY = unitMs.d;
