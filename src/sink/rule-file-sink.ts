@@ -9,11 +9,12 @@
  */
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { Logger } from '../observability/logger.js';
+import { stringify } from 'yaml';
 import type { RuleGroup } from '../resources/compile-contract.js';
 import type { ControllerMetrics } from '../observability/controller-metrics.js';
 import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
+import { reloadPrometheus } from '../prometheus/prometheus-reader.js';
 import { groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export interface RuleFileSinkOptions {
@@ -160,17 +161,8 @@ export class RuleFileSink implements RuleSink {
   async reload(): Promise<ReloadState> {
     const { prometheusUrl, logger, metrics } = this.options;
     if (!prometheusUrl) throw new Error('no Prometheus URL to reload');
-    const base = prometheusUrl.replace(/\/$/, '');
-    const timeout = this.options.reloadTimeoutMs ?? 10_000;
     this.stats.reloads++;
-    let error: string | undefined;
-    try {
-      const response = await fetch(`${base}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(timeout) });
-      if (!response.ok) error = `POST /-/reload: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 500)}`;
-      else error = await confirmReload(base, timeout);
-    } catch (e) {
-      error = `Prometheus at ${base} unreachable: ${e instanceof Error ? e.message : String(e)}`;
-    }
+    const error = await reloadPrometheus(prometheusUrl, this.options.reloadTimeoutMs ?? 10_000);
     if (error) {
       this.stats.reloadFailures++;
       metrics?.reloadFailures.inc();
@@ -192,28 +184,6 @@ export class RuleFileSink implements RuleSink {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     await this.reloading;
   }
-}
-
-/**
- * Confirms that the configuration (with the rule files) was loaded: runtimeinfo's reloadConfigSuccess, or
- * else the prometheus_config_last_reload_successful metric; a 200 from /-/reload alone counts when neither
- * is available (the reload handler itself answers 500 when loading fails).
- */
-async function confirmReload(base: string, timeout: number): Promise<string | undefined> {
-  try {
-    const info = await fetch(`${base}/api/v1/status/runtimeinfo`, { signal: AbortSignal.timeout(timeout) });
-    if (info.ok) {
-      const body = (await info.json()) as { data?: { reloadConfigSuccess?: boolean } };
-      if (body.data?.reloadConfigSuccess === false) return 'reload not confirmed: runtimeinfo says reloadConfigSuccess=false';
-      if (body.data?.reloadConfigSuccess === true) return undefined;
-    }
-  } catch {
-    // fall through to the metric
-  }
-  const query = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query: 'prometheus_config_last_reload_successful' })}`, { signal: AbortSignal.timeout(timeout) });
-  const body = (await query.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-  const value = body.data?.result?.[0]?.value[1];
-  return value === '0' ? 'reload not confirmed: prometheus_config_last_reload_successful is 0' : undefined;
 }
 
 function splitKey(key: string): { namespace: string; name: string } {

@@ -9,7 +9,7 @@ import type { ApiContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { errorResponses, RangeQuery, SloParams } from '../schemas/common.js';
 import { AlertingStrategy, AlertStates, BudgetSeries, BurnRates, BurnRatesQuery, StrategyQuery } from '../schemas/slo.js';
-import { parseRange } from '../time-range.js';
+import { parseRange, rangePoints } from '../time-range.js';
 import { findSlo } from './slos.js';
 
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
@@ -45,7 +45,7 @@ export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
         const identity = { slo: view.name, namespace: view.namespace };
         const [first, ...rest] = missing.map((w): Expr => selector(series.errorRatio(w), identity));
         const expr = rest.reduce((a, b) => binary('or', a, b), first!);
-        for (const s of await ctx.prometheus.instant(expr.print(), ctx.now())) {
+        for (const s of await ctx.prometheus.instantQuery(expr.print(), ctx.now())) {
           const window = missing.find((w) => series.errorRatio(w) === s.name);
           if (window) queried.set(window, s.value);
         }
@@ -83,7 +83,7 @@ export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
       const expr = selector(series.errorRatioPeriod, { slo: view.name, namespace: view.namespace }).print();
       const budget = 1 - view.objective;
       const byTime = new Map<number, number>();
-      for (const s of await ctx.prometheus.range(expr, range.start, range.end, range.step)) for (const p of s.points) if (Number.isFinite(p.v)) byTime.set(p.t, p.v);
+      for (const [t, v] of await rangePoints(ctx.prometheus, expr, range)) byTime.set(t, v);
       const points = [...byTime]
         .sort(([a], [b]) => a - b)
         .map(([t, ratio]) => {
