@@ -165,8 +165,9 @@ describe('Dockerfile and Prometheus examples', () => {
 
   it('prometheus.yml passes promtool check config and loads the rules and alerts to Alertmanager', async () => {
     const file = join(root, 'deploy/prometheus/prometheus.yml');
-    const result = await promtool(['check', 'config', file]);
+    const result = await promtool(['check', 'config', '--lint-fatal', file]);
     expect(result.stdout + result.stderr).toContain('SUCCESS');
+    expect(result.code).toBe(0);
     const config = parse(readFileSync(file, 'utf8'));
     expect(config.rule_files).toEqual(['/etc/prometheus/vigil-rules/*.yaml', '/etc/prometheus/vigil-self/*.yaml']);
     expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['127.0.0.1:9093']);

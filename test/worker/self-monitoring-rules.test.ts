@@ -87,8 +87,8 @@ const scenarios = [
 ];
 
 describe('self-monitoring alert rules', () => {
-  it('pass promtool check rules', async () => {
-    const result = await promtool(['check', 'rules', rulesFile]);
+  it('pass promtool check rules --lint-fatal', async () => {
+    const result = await promtool(['check', 'rules', '--lint-fatal', rulesFile]);
     expect(result.stdout + result.stderr).toContain('SUCCESS: 7 rules found');
     expect(result.code).toBe(0);
   });
