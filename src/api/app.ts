@@ -67,6 +67,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   registerErrorHandling(app);
+  // Every body this API takes is JSON. Fastify parses text/plain by default, which would hand a string to the
+  // JSON schema and answer 400; without the parser, another media type is a 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser('text/plain');
 
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
