@@ -53,6 +53,8 @@ export interface ApiOptions {
    * `registerHealthMetrics` (vigil_health_score, vigil_health_signal_score).
    */
   readonly registerMetrics?: (registry: Registry, redis: Redis) => void;
+  /** Directory mode under `vigil all`: the controller's /status document (broken files, last reload, per-SLO status). */
+  readonly statusJson?: () => unknown;
   /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
   readonly health?: HealthReader;
   readonly series?: SeriesReader;
@@ -124,7 +126,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(systemRoutes, { ctx, registry: metrics.registry });
+  await app.register(systemRoutes, { ctx, registry: metrics.registry, ...(options.statusJson ? { statusJson: options.statusJson } : {}) });
   await app.register(
     async (v1) => {
       addAuthentication(v1, options.authenticator);

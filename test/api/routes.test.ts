@@ -311,6 +311,16 @@ describe('catalog changes', () => {
   });
 });
 
+describe('/status (directory mode under vigil all)', () => {
+  it("serves the controller's status document when given one, and is absent otherwise", async () => {
+    const status = { brokenFiles: [{ file: 'slos/bad.yaml', message: 'YAML: bad indentation' }], lastReload: null, resources: {} };
+    const withStatus = await fx.app({ now: () => now, statusJson: () => status });
+    const res = await withStatus.inject('/status');
+    expect([res.statusCode, JSON.parse(res.body)]).toEqual([200, status]);
+    expect((await app.inject('/status')).statusCode).toBe(404);
+  });
+});
+
 describe('unknown routes', () => {
   it('404 with a JSON body', async () => {
     const res = await app.inject('/api/v1/nothing-here');
