@@ -53,6 +53,8 @@ export interface ApiOptions {
    * `registerHealthMetrics` (vigil_health_score, vigil_health_signal_score).
    */
   readonly registerMetrics?: (registry: Registry, redis: Redis) => void;
+  /** Directory mode under `vigil all`: the controller's /status document (broken files, last reload, per-SLO status). */
+  readonly statusJson?: () => unknown;
   /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
   readonly health?: HealthReader;
   readonly series?: MetricsReader;
@@ -67,6 +69,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   registerErrorHandling(app);
+  // Every body this API takes is JSON. Fastify parses text/plain by default, which would hand a string to the
+  // JSON schema and answer 400; without the parser, another media type is a 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser('text/plain');
 
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
@@ -122,7 +127,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(systemRoutes, { ctx, registry: metrics.registry });
+  await app.register(systemRoutes, { ctx, registry: metrics.registry, ...(options.statusJson ? { statusJson: options.statusJson } : {}) });
   await app.register(
     async (v1) => {
       addAuthentication(v1, options.authenticator);

@@ -12,7 +12,7 @@ import type { VigilConfig } from '../config/config.js';
 import { builtinPaths } from '../resources/load-resources.js';
 import type { SourcedResource } from '../model/resource.js';
 import type { Logger } from '../observability/logger.js';
-import { promtoolChecker } from '../sink/promtool-check.js';
+import { onPath, promtoolChecker } from '../sink/promtool-check.js';
 import { createDirectoryController, createKubernetesController, type DirectoryController, type KubernetesController } from './assemble.js';
 import { createCatalogPublisher } from './catalog-publisher.js';
 import { defaultCompile } from '../resources/compile-contract.js';
@@ -26,10 +26,6 @@ export interface ControllerRole {
   statusJson(): unknown;
   start(): Promise<void>;
   close(): Promise<void>;
-}
-
-function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${binary}`));
 }
 
 export async function createControllerRole(config: VigilConfig, own: ControllerConfig, logger: Logger, context: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ControllerRole> {

@@ -49,6 +49,8 @@ export interface DemoStackOptions {
 
 export interface DemoStack {
   readonly urls: { readonly prometheus: string; readonly alertmanager: string; readonly api: string; readonly traffic: string; readonly receiver: string; readonly redis: string };
+  /** Prometheus's alert and rule pages where this Prometheus serves them (see prometheusPages). */
+  readonly prometheusPages: { readonly alerts: string; readonly rules: string };
   readonly receiver: AlertReceiver;
   readonly workDir: string;
   /** Output of a child process ('vigil', 'prometheus', 'alertmanager', 'redis'), for diagnostics. */
@@ -61,6 +63,22 @@ async function choosePorts(wanted: DemoPorts): Promise<DemoPorts> {
   // 0 asks for any free port (tests); a busy fixed port is replaced the same way.
   for (const [name, port] of Object.entries(wanted)) chosen[name] = port !== 0 && (await portFree(port)) ? port : await freePort();
   return chosen as unknown as DemoPorts;
+}
+
+/**
+ * Prometheus's /alerts and /rules pages. Debian's Prometheus 2.x is built without the React UI, so only
+ * /classic/alerts and /classic/rules answer there; upstream builds answer both (Prometheus 3 has no /classic).
+ */
+export async function prometheusPages(prometheusUrl: string): Promise<{ alerts: string; rules: string }> {
+  const page = async (name: string) => {
+    for (const path of [`/${name}`, `/classic/${name}`]) {
+      const res = await fetch(`${prometheusUrl}${path}`).catch(() => undefined);
+      await res?.body?.cancel();
+      if (res?.ok) return `${prometheusUrl}${path}`;
+    }
+    return `${prometheusUrl}/${name}`;
+  };
+  return { alerts: await page('alerts'), rules: await page('rules') };
 }
 
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
@@ -130,7 +148,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         'scrape_configs:',
         '  - job_name: mesh',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.traffic}"] }]`,
-        '  - job_name: vigil-api',
+        // `vigil all` serves every role's metrics; alert-rules/vigil-self-monitoring.yaml knows this job name.
+        '  - job_name: vigil-all',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.api}"] }]`,
         '',
       ].join('\n'),
@@ -172,7 +191,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--log-level=warn',
     ]);
     await waitFor('vigil all', () => answersOk(`${urls.api}/readyz`), { ...ready, timeoutMs: 120_000, process: children.vigil });
-    return { urls, receiver, workDir: work, output: (name) => children[name]?.output() ?? '', stop };
+    return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output() ?? '', stop };
   } catch (error) {
     await stop();
     throw error;

@@ -15,7 +15,7 @@ import { ruleFileYaml } from '../rules/render-output.js';
 import type { ControllerMetrics } from '../observability/controller-metrics.js';
 import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
 import { reloadPrometheus } from '../prometheus/prometheus-reader.js';
-import { groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
+import { groupsHash, RulesRejectedError, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export interface RuleFileSinkOptions {
   readonly dir: string;
@@ -97,7 +97,8 @@ export class RuleFileSink implements RuleSink {
     if (rejected) {
       await unlink(tmp).catch(() => undefined);
       this.stats.rejected++;
-      throw new Error(`generated rules were rejected, the last good file stays: ${rejected}`);
+      this.options.metrics?.rulesRejected.inc();
+      throw new RulesRejectedError(`generated rules were rejected, the last good file stays: ${rejected}`);
     }
     await rename(tmp, file);
     this.known.set(key, { hash, generation: slo.generation });
