@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { HealthResult } from '../health/health-result.js';
 import { healthKeys } from '../redis/health-keys.js';
+import { HEALTH_STALE_AFTER_MS, isFresh } from './freshness.js';
 
 export const HEALTH_SCORE = 'vigil_health_score';
 export const HEALTH_SIGNAL_SCORE = 'vigil_health_signal_score';
@@ -34,7 +35,7 @@ export async function readHealthSamples(
     } catch {
       continue;
     }
-    if (now - r.at > staleAfterMs) {
+    if (!isFresh(r.at, now, staleAfterMs)) {
       stale++;
       continue;
     }
@@ -49,7 +50,7 @@ export async function readHealthSamples(
 
 /** Registers the two gauges on `registry`; values are read from Redis on every scrape. */
 export function registerHealthMetrics(registry: Registry, redis: Redis, options: { staleAfterMs?: number; now?: () => number } = {}): void {
-  const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
+  const staleAfterMs = options.staleAfterMs ?? HEALTH_STALE_AFTER_MS;
   const now = options.now ?? (() => Date.now());
   let pending: ReturnType<typeof readHealthSamples> | undefined;
   // Both gauges are collected in one scrape: share one Redis read between them.

@@ -16,6 +16,7 @@ import { Gauge, Registry } from 'prom-client';
 import type { BudgetResult } from '../budget/result.js';
 import { readBudgetResults } from './budget-results.js';
 import { redisKeys } from '../redis/redis-keys.js';
+import { BUDGET_STALE_CYCLES } from './freshness.js';
 
 export interface ResultsRegistryOptions {
   /** The workers' budget cycle. */
@@ -40,7 +41,7 @@ function snapshotLoader(redis: Redis, options: ResultsRegistryOptions): () => Pr
   const load = async (): Promise<Snapshot> => {
     const nowMs = (options.now ?? Date.now)();
     const [all, total] = await Promise.all([
-      readBudgetResults(redis, { cycleMs: options.cycleMs, staleCycles: options.staleCycles ?? 3, nowMs }),
+      readBudgetResults(redis, { cycleMs: options.cycleMs, staleCycles: options.staleCycles ?? BUDGET_STALE_CYCLES, nowMs }),
       redis.hlen(redisKeys.budgetResults),
     ]);
     const fresh = all.filter((r) => r.fresh).map((r) => ({ namespace: r.namespace, slo: r.name, result: r.result }));
