@@ -75,7 +75,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
 
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
-  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry });
+  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry, now });
   (options.registerMetrics ?? ((registry, redis) => registerHealthMetrics(registry, redis, { now })))(metrics.registry, options.redis);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
