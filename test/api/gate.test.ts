@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFileAuthenticator } from '../../src/api/auth/token-file.js';
-import { tempDir } from '../support/processes.js';
+import { main } from '../../src/cli/main.js';
+import { freePort, runCommand, tempDir } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { backfillHistory } from '../worker/support/synthetic.js';
 import { openApiChecker, type OpenApiChecker } from './support/openapi.js';
@@ -182,5 +183,51 @@ describe('Flagger webhook', () => {
     const bad = await post({ slo: 'shop/checkout', maxBurnRate: 'fast', token });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toBe('metadata.maxBurnRate must be a burn rate above 0 (e.g. 2), got "fast"');
+  });
+});
+
+describe('vigil gate (the CLI for CI jobs) against the API on a socket', () => {
+  let url: string;
+  beforeAll(async () => {
+    const served = await fx.app({ prometheusUrl: prometheus.url, now: () => T });
+    url = await served.listen({ host: '127.0.0.1', port: 0 });
+  });
+
+  async function vigilGate(args: string[], env: Record<string, string> = {}) {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(['gate', ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd: process.cwd() });
+    return { code, stdout, stderr };
+  }
+
+  it('exits 0 and prints one PASS line per SLO when the gate passes', async () => {
+    const r = await vigilGate(['--api', url, '--slo', 'shop/checkout', '--min-budget-remaining', '0.25', '--max-burn-rate', '2']);
+    expect(r).toEqual({ code: 0, stdout: 'PASS shop/checkout: 75.0 % of the budget remaining, 1h burn rate 0.8×\n', stderr: '' });
+  });
+
+  it('exits 1 with the reasons when one SLO of the service set fails', async () => {
+    const r = await vigilGate(['--selector', 'namespace=shop', '--max-burn-rate', '2', '--window', '1h', '--window', '6h'], { VIGIL_API_URL: url });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')).toEqual([
+      'FAIL shop/cart: the 1h burn rate is 20×, above the maximum 2×; the 6h burn rate is 20×, above the maximum 2×; 70.0 % of the budget remaining, 1h burn rate 20×, 6h burn rate 20×',
+      'PASS shop/checkout: 75.0 % of the budget remaining, 1h burn rate 0.8×, 6h burn rate 0.5×',
+      '',
+    ]);
+  });
+
+  it('exits 2 on usage errors and unknown SLOs, 1 when the API cannot be reached (unknown never passes)', async () => {
+    expect((await vigilGate(['--slo', 'shop/checkout'])).code).toBe(2);
+    expect((await vigilGate(['--api', url, '--slo', 'shop/checkout', '--max-burn-rate', 'high'])).stderr).toMatch(/^vigil gate: --max-burn-rate must be a burn rate above 0 \(e\.g\. 2\), got "high"\n/);
+    const unknown = await vigilGate(['--api', url, '--slo', 'shop/gone']);
+    expect(unknown).toMatchObject({ code: 2, stderr: 'vigil gate: SLO_NOT_FOUND: SLO shop/gone not found\n' });
+    const port = await freePort();
+    const closed = await vigilGate(['--api', `http://127.0.0.1:${port}`, '--slo', 'shop/checkout']);
+    expect(closed).toEqual({ code: 1, stdout: '', stderr: `vigil gate: FAIL: cannot reach the Vigil API at http://127.0.0.1:${port} (ECONNREFUSED); an unknown answer does not pass\n` });
+  });
+
+  it('runs as the real binary: the exit code is the process exit code', async () => {
+    const r = await runCommand(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src/cli/bin.ts'), 'gate', '--api', url, '--slo', 'shop/cart', '--max-burn-rate', '2'], { cwd: process.cwd() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL shop\/cart: the 1h burn rate is 20×/);
   });
 });

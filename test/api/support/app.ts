@@ -29,6 +29,9 @@ export async function startAppFixture(): Promise<AppFixture> {
         cycleMs: 60_000,
         builtins,
         indexCheckEveryMs: 0,
+        // The suite runs beside other heavy tests on two cores: an event-loop stall of a second is the
+        // machine, not the route under test (load shedding itself is tested in server.test.ts).
+        underPressure: { maxEventLoopDelay: 30_000 },
         ...options,
       });
       apps.push(app);
