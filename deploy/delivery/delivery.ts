@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { parseDuration } from '../../src/model/duration.js';
 import { canaryQueries, ISTIO_WORKLOAD_LABEL } from '../../src/rules/canary-query.js';
 import { compile } from '../../src/rules/compile.js';

@@ -15,14 +15,14 @@ import { deliveryManifests, example, manifestText, placeholders } from '../../de
 import { syncCatalogDocuments } from '../../src/catalog/catalog-store.js';
 import { sloDocumentFromCompiled, templateDocument } from '../../src/catalog/documents.js';
 import { encodeResult } from '../../src/budget/result.js';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { demoMesh, type Incident } from '../../src/demo/mesh.js';
 import { startTrafficServer, type TrafficServer } from '../../src/demo/traffic-server.js';
 import { checkPromql } from '../../src/promql/parse.js';
 import { compile } from '../../src/rules/compile.js';
-import { catalogEntryFromCompiled } from '../../src/worker/catalog-entry.js';
-import { syncSloCatalog } from '../../src/worker/catalog.js';
-import { redisKeys } from '../../src/worker/redis-keys.js';
+import { catalogEntryFromCompiled } from '../../src/catalog/catalog-entry.js';
+import { syncSloCatalog } from '../../src/catalog/slo-catalog.js';
+import { redisKeys } from '../../src/redis/redis-keys.js';
 import { startAppFixture, type AppFixture } from '../api/support/app.js';
 import { result } from '../api/support/seed.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';

@@ -9,7 +9,7 @@ import { canaryQueries, ISTIO_WORKLOAD_LABEL, type CanaryRestriction } from '../
 import { compile } from '../../rules/compile.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
-import { loadResources } from '../load-resources.js';
+import { loadResources } from '../../resources/load-resources.js';
 
 const outputs = ['all', 'burn-rate', 'error-ratio', 'good', 'total'] as const;
 type Output = (typeof outputs)[number];
