@@ -1,10 +1,11 @@
 /** Reads resource files and directories (recursively, *.yaml/*.yml) for the Git-mode commands. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Issue } from '../model/issue.js';
 import { parseResourcesYaml } from '../model/parse-yaml.js';
 import { refKey, type SourcedResource } from '../model/resource.js';
+import { yamlFiles } from './walk.js';
 
 export interface LoadedResources {
   readonly resources: SourcedResource[];
@@ -12,19 +13,6 @@ export interface LoadedResources {
   /** The user's files read (the built-in ones are counted apart). */
   readonly files: number;
   readonly builtinFiles: number;
-}
-
-function yamlFiles(path: string): string[] {
-  const stat = statSync(path);
-  if (stat.isFile()) return [path];
-  return readdirSync(path, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((entry) => {
-      if (entry.name.startsWith('.')) return [];
-      const child = join(path, entry.name);
-      if (entry.isDirectory()) return yamlFiles(child);
-      return /\.ya?ml$/.test(entry.name) ? [child] : [];
-    });
 }
 
 /** Built-in templates and policy sets shipped with Vigil (sli-templates/, alert-rules/ policy files). */
