@@ -29,6 +29,12 @@ export type ValidResource =
 
 export type Validation = { ok: true; value: ValidResource; issues: Issue[] } | { ok: false; issues: Issue[] };
 
+/**
+ * The longest rolling period: the rules range over the whole period, and a year is already beyond most
+ * Prometheus retentions; longer ones (`300y`) overflow Prometheus's durations and fail every reload.
+ */
+export const MAX_ROLLING_PERIOD_MS = 365 * 86_400_000;
+
 const acceptedApiVersions = [`${API_GROUP}/${API_VERSION}`, `${CALISTI_GROUP}/${API_VERSION}`];
 const namePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -183,6 +189,7 @@ function toSlo(resource: SourcedResource, spec: SloSpec): Validation {
   if (spec.slo.rolling) {
     const ms = duration(resource, ['spec', 'slo', 'rolling', 'length'], spec.slo.rolling.length, issues);
     if (ms > 0 && ms < 3_600_000) issues.push(issueAt(resource, ['spec', 'slo', 'rolling', 'length'], 'a rolling period must be at least 1h'));
+    if (ms > MAX_ROLLING_PERIOD_MS) issues.push(issueAt(resource, ['spec', 'slo', 'rolling', 'length'], 'a rolling period must be at most 365d (1y)'));
     if (ms % 3_600_000 !== 0 && ms > 0) {
       issues.push(issueAt(resource, ['spec', 'slo', 'rolling', 'length'], 'a rolling period must be a whole number of hours (e.g. 30d, 28d, 720h)'));
     }

@@ -143,6 +143,8 @@ describe('Dockerfile and Prometheus examples', () => {
     expect(Number(/^USER (\d+)/m.exec(runtime)![1])).toBeGreaterThan(0);
     expect(runtime).toContain('ENTRYPOINT ["node","dist/cli/bin.js"]');
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    // promtool on PATH, so --check-rules auto vets rule files in the image (issue 12 item 2).
+    expect(runtime).toMatch(/^COPY --from=prom\/prometheus:v[\d.]+ \/bin\/promtool \/usr\/local\/bin\/promtool$/m);
     // Every path it copies from the context exists.
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const src of m[1]!.split(' ')) expect(existsSync(join(root, src)), src).toBe(true);

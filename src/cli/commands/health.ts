@@ -3,10 +3,10 @@
  * the worker's scorer (default settings, direction `both`), causally, and writes
  * `timestamp,value,anomaly_score`, one row per input row in the same order.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatReplayCsv, parseSeriesCsv, replayScores } from '../../health/replay.js';
-import type { CommandIo } from '../io.js';
+import { fsErrorReason, writeFileAtomically, type CommandIo } from '../io.js';
 
 const USAGE = `usage: vigil health replay --input FILE.csv --output OUT.csv
 
@@ -58,7 +58,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   try {
     text = await readFile(inputPath, 'utf8');
   } catch (error) {
-    io.stderr(`vigil health replay: cannot read ${inputPath}: ${(error as Error).message}\n`);
+    io.stderr(`vigil health replay: cannot read ${inputPath}: ${fsErrorReason(error)}\n`);
     return 1;
   }
   const parsed = parseSeriesCsv(text);
@@ -68,6 +68,10 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     return 1;
   }
   const outputPath = resolve(io.cwd, flags.output);
-  await writeFile(outputPath, formatReplayCsv(parsed.rows, replayScores(parsed.rows)));
+  const written = writeFileAtomically(outputPath, [formatReplayCsv(parsed.rows, replayScores(parsed.rows))]);
+  if (!written.ok) {
+    io.stderr(`vigil health replay: ${written.message}\n`);
+    return 1;
+  }
   return 0;
 }
