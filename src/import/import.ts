@@ -83,7 +83,7 @@ function withoutConflicts(resources: readonly ImportedResource[], issues: Issue[
       namespace: r.metadata.namespace,
       name: r.metadata.name,
       path: '',
-      message: `conflicting names: ${r.comment} gets the same Vigil name as ${earlier.comment} (${earlier.origin.file}:${earlier.origin.line}); rename one`,
+      message: `conflicting names: ${source(r)} gets the same Vigil name as ${source(earlier)} (${earlier.origin.file}:${earlier.origin.line}); rename one`,
       file: r.origin.file,
       document: r.origin.document,
       line: r.origin.line,
@@ -91,3 +91,6 @@ function withoutConflicts(resources: readonly ImportedResource[], issues: Issue[
   }
   return kept;
 }
+
+/** The source part of a resource's comment ("Sloth prometheus/v1, service x, SLO y"). */
+const source = (r: ImportedResource): string => r.comment.split(': ')[0]!;
