@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { SourcedResource } from '../model/resource.js';
 import { createResultsRegistry } from '../export/results-registry.js';
-import { registerHealthMetrics } from '../worker/health-export.js';
+import { registerHealthMetrics } from '../export/health-export.js';
 import { addAuthentication } from './auth/auth-hook.js';
 import type { Authenticator } from './auth/access.js';
 import type { ApiContext } from './context.js';
@@ -23,7 +23,7 @@ import { createSeriesReader, type SeriesReader } from './data/prometheus-client.
 import { SloIndex } from './data/slo-index.js';
 import { registerErrorHandling } from './error-handler.js';
 import { apiError } from './errors.js';
-import { createApiMetrics } from './metrics.js';
+import { createApiMetrics } from '../observability/api-metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
 import { sloFigureRoutes } from './routes/slo-figures.js';

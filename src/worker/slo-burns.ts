@@ -9,7 +9,7 @@ import { canonicalWindow } from '../budget/duration.js';
 import type { SloCatalogEntry } from '../budget/slo.js';
 import type { StoredBudgetResult } from '../export/budget-results.js';
 import { readBudgetResults } from '../export/budget-results.js';
-import { readSloCatalog } from './catalog.js';
+import { readSloCatalog } from '../catalog/slo-catalog.js';
 import type { SloBurnLookup } from './health-cycle.js';
 
 /** Burn facts per service entity id (`service/<namespace>/<name>`), from catalog entries and results (pure). */

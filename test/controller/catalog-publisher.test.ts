@@ -5,15 +5,15 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { CatalogPublisher } from '../../src/controller/catalog-publisher.js';
 import { MeasurementsUpdater, measurementsOf } from '../../src/controller/measurements-updater.js';
 import type { SloMeasurements } from '../../src/controller/slo-measurements.js';
 import { encodeResult } from '../../src/budget/result.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { compile } from '../../src/rules/compile.js';
-import { readSloCatalog } from '../../src/worker/catalog.js';
-import { redisKeys } from '../../src/worker/redis-keys.js';
+import { readSloCatalog } from '../../src/catalog/slo-catalog.js';
+import { redisKeys } from '../../src/redis/redis-keys.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { waitFor } from '../support/processes.js';
 

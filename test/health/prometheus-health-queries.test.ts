@@ -2,7 +2,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { signalNames } from '../../src/health/signals.js';
 import { parseDuration } from '../../src/budget/duration.js';
-import { RATE_WINDOW, RATE_WINDOW_MS, entityLabels, healthQueries } from '../../src/sources/prometheus-health-queries.js';
+import { RATE_WINDOW, RATE_WINDOW_MS, entityLabels, healthQueries } from '../../src/prometheus/prometheus-health-queries.js';
 
 function syntaxErrors(expr: string): number {
   let errors = 0;

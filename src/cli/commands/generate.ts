@@ -6,7 +6,7 @@ import { compile } from '../../rules/compile.js';
 import { outputFormats, renderOutputChunks, type OutputFormat } from '../../rules/render-output.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
-import { loadResources } from '../load-resources.js';
+import { loadResources } from '../../resources/load-resources.js';
 
 export const usage = `usage: vigil generate -f FILE|DIR [-f …] [-o OUT] [--format rule-file|prometheus-rule] [--keep-going]
 

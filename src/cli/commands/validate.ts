@@ -3,7 +3,7 @@ import { formatIssue } from '../../model/issue.js';
 import { compile } from '../../rules/compile.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
-import { loadResources } from '../load-resources.js';
+import { loadResources } from '../../resources/load-resources.js';
 
 const usage = `usage: vigil validate -f FILE|DIR [-f …] [--no-builtins]
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp, type ApiOptions } from '../../../src/api/app.js';
 import { anonymousAuthenticator } from '../../../src/api/auth/access.js';
-import { loadResources } from '../../../src/cli/load-resources.js';
+import { loadResources } from '../../../src/resources/load-resources.js';
 import { startRedis, type RunningRedis } from '../../support/redis.js';
 
 export interface AppFixture {
