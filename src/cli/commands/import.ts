@@ -8,7 +8,7 @@ import { formatIssue } from '../../model/issue.js';
 import { compile } from '../../rules/compile.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
-import { loadResources } from '../load-resources.js';
+import { loadResources } from '../../resources/load-resources.js';
 
 export const usage = `usage: vigil import --from sloth|openslo -f FILE|DIR [-f …] -o DIR [--namespace NS] [--sloth-period 30d] [--keep-going]
 
