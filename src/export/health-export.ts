@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { HealthResult } from '../health/health-result.js';
-import { healthKeys } from '../redis/health-keys.js';
+import { healthKeys } from '../redis/redis-keys.js';
 import { lastKnown, readFailuresCounter } from '../observability/last-known.js';
 import { HEALTH_STALE_AFTER_MS, isFresh } from './freshness.js';
 
