@@ -7,15 +7,15 @@
  * one change costs one small compile and one invalid resource cannot affect another SLO.
  */
 import type { Logger } from '../observability/logger.js';
-import type { CompileFn, CompileIssue, RuleGroup, SourcedResource } from './compile-contract.js';
+import type { CompileFn, CompileIssue, RuleGroup, SourcedResource } from '../resources/compile-contract.js';
 import { DependencyIndex, memberSetOf, sloRefOf, templateRefOf } from './dependency-index.js';
-import type { ControllerMetrics } from './metrics.js';
+import type { ControllerMetrics } from '../observability/controller-metrics.js';
 import { coverageCondition, readyCondition, validCondition, conditionTypes, type ConditionInput } from './status.js';
 import type { StatusWriter } from './status-writer.js';
 import { defaultWorkQueueOptions, WorkQueue, type WorkQueueOptions } from './work-queue.js';
 import type { LeaderElector } from './leader-election.js';
 import type { SloPublisher } from './catalog-publisher.js';
-import { parseRefKey, refKey, refOf, type ResourceRef, type Source } from '../source/source.js';
+import { parseRefKey, refKey, refOf, type ResourceRef, type Source } from '../resources/source.js';
 import { groupsHash, RulesRejectedError, type RuleSink } from '../sink/rule-sink.js';
 
 export interface ControllerOptions {

@@ -151,8 +151,8 @@ function celIssues<Self>(resource: SourcedResource, rules: readonly CelRule<Self
   return rules.filter((r) => !r.check(self)).map((r) => issueAt(resource, [...at, r.field], r.cel.message));
 }
 
-function duration(resource: SourcedResource, path: string[], text: string, issues: Issue[]): number {
-  const parsed = parseDuration(text);
+function duration(resource: SourcedResource, path: string[], text: string, issues: Issue[], options: { allowZero?: boolean } = {}): number {
+  const parsed = parseDuration(text, options);
   if (!parsed.ok) {
     issues.push(issueAt(resource, path, parsed.message));
     return 0;
@@ -238,7 +238,10 @@ function toPolicy(resource: SourcedResource, spec: AlertingPolicySpec): Validati
   const at = (field: string) => ['spec', 'burnrate', field];
   const longWindowMs = duration(resource, at('lookBackWindow'), spec.burnrate.lookBackWindow, issues);
   const shortWindowMs = duration(resource, at('secondaryWindow'), spec.burnrate.secondaryWindow, issues);
-  const forMs = spec.burnrate.conditionMetDuration ? duration(resource, at('conditionMetDuration'), spec.burnrate.conditionMetDuration, issues) : 0;
+  // A zero `for` (`0s`) is common in Prometheus and Calisti policies: it means fire at once, so no `for`.
+  const forMs = spec.burnrate.conditionMetDuration
+    ? duration(resource, at('conditionMetDuration'), spec.burnrate.conditionMetDuration, issues, { allowZero: true })
+    : 0;
   for (const [field, ms] of [['lookBackWindow', longWindowMs], ['secondaryWindow', shortWindowMs]] as const) {
     if (ms > 0 && ms % 60_000 !== 0) issues.push(issueAt(resource, at(field), 'must be a whole number of minutes'));
   }

@@ -11,9 +11,9 @@ import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Logger } from '../observability/logger.js';
-import type { RuleGroup } from '../controller/compile-contract.js';
-import type { ControllerMetrics } from '../controller/metrics.js';
-import { backoffDelay, type BackoffOptions } from '../controller/backoff.js';
+import type { RuleGroup } from '../resources/compile-contract.js';
+import type { ControllerMetrics } from '../observability/controller-metrics.js';
+import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
 import { groupsHash, RulesRejectedError, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export interface RuleFileSinkOptions {

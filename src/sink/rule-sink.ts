@@ -3,7 +3,7 @@
  * mode). One unit of output per SLO; writes are skipped when the content hash is unchanged.
  */
 import { createHash } from 'node:crypto';
-import type { RuleGroup } from '../controller/compile-contract.js';
+import type { RuleGroup } from '../resources/compile-contract.js';
 
 export interface SloTarget {
   readonly namespace: string;

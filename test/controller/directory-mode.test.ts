@@ -9,8 +9,8 @@ import { promtoolChecker } from '../../src/sink/promtool-check.js';
 import { RuleFileSink } from '../../src/sink/rule-file-sink.js';
 import { freePort, tempDir, waitFor } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { defaultCompile } from '../../src/controller/compile-contract.js';
-import { builtinPaths } from '../../src/cli/load-resources.js';
+import { defaultCompile } from '../../src/resources/compile-contract.js';
+import { builtinPaths } from '../../src/resources/load-resources.js';
 import { alertsIn, objectiveIn, policy, slo, template } from './fixtures.js';
 import { quietLogger } from './kube-harness.js';
 

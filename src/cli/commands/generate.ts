@@ -7,9 +7,10 @@ import { outputFormats, renderOutputChunks, type OutputFormat } from '../../rule
 import { onPath, promtoolCheckText } from '../../sink/promtool-check.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import { writeFileAtomically, type CommandIo } from '../io.js';
-import { loadResources } from '../load-resources.js';
+import { loadResources } from '../../resources/load-resources.js';
 
-export const usage = `usage: vigil generate -f FILE|DIR [-f …] [-o OUT] [--format rule-file|prometheus-rule] [--keep-going]
+export const usage = `usage: vigil generate -f FILE|DIR [-f …] [-o OUT] [--format rule-file|prometheus-rule] [--label K=V …]
+                      [--keep-going] [--no-builtins]
 
 Reads ServiceLevelIndicatorTemplate, ServiceLevelObjective and AlertingPolicy resources (multi-document
 YAML; sre.vigil.dev/v1alpha1 or Calisti's sre.smm.cisco.com/v1alpha1) and writes the recording and alerting

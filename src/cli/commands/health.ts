@@ -10,9 +10,12 @@ import { fsErrorReason, writeFileAtomically, type CommandIo } from '../io.js';
 
 const USAGE = `usage: vigil health replay --input FILE.csv --output OUT.csv
 
-Scores a recorded series (CSV with header "timestamp,value"; timestamps "YYYY-MM-DD HH:MM:SS", UTC) with
-the health scorer, causally and with default settings (both directions are bad), and writes
+Scores a recorded series (CSV with header "timestamp,value") with the health scorer, causally and with
+default settings (both directions are bad), and writes
 "timestamp,value,anomaly_score" (0..1, 1 = most anomalous), one row per input row in the same order.
+
+Timestamps are UTC: "YYYY-MM-DD HH:MM[:SS[.fff]]" or ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]]" with an
+optional "Z" or "+00:00" (other offsets are refused).
 `;
 
 function parseFlags(argv: readonly string[]): { input?: string; output?: string; help: boolean; error?: string } {
