@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { ControllerMetrics } from '../../src/observability/controller-metrics.js';
 import { DirectorySource } from '../../src/resources/directory-source.js';
 import { waitFor } from '../support/processes.js';
@@ -43,20 +44,27 @@ function vigil(args: string[], options: { cwd: string; asUnprivileged?: boolean 
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** In-process, for the cases that cannot hang (a child process costs seconds of transpiling). */
+async function vigilInProcess(args: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {}, cwd });
+  return { code, stdout, stderr };
+}
+
 describe('vigil validate over bad files', () => {
-  it('a YAML bomb is one error with file and line; the other files are still read (item 4)', () => {
+  it('a YAML bomb is one error with file and line; the other files are still read (item 4)', async () => {
     const dir = workspace();
     writeFileSync(join(dir, 'bomb.yaml'), bomb);
     writeFileSync(join(dir, 'slos.yaml'), `${stringify(template('availability'))}---\n${stringify(slo('checkout'))}---\n`);
-    const r = vigil(['validate', '-f', '.'], { cwd: dir });
-    expect(r.signal).toBeNull();
+    const r = await vigilInProcess(['validate', '-f', '.'], dir);
     expect(r.stdout).toContain('bomb.yaml:1 (document 1): error: YAML: too many alias expansions (more than 100; a YAML bomb?)\n');
     expect(r.stdout).toContain('1 valid SLO(s)');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
   });
 
-  it('dangling and looping symlinks, FIFOs, sockets of a directory and symlinked cycles: one line each, no hang (item 5)', () => {
+  it('dangling and looping symlinks, a FIFO and a symlinked directory cycle: one line each, no hang (item 5)', () => {
     const dir = workspace();
     writeFileSync(join(dir, 'slos.yaml'), `${stringify(template('availability'))}---\n${stringify(slo('checkout'))}`);
     symlinkSync(join(dir, 'missing.yaml'), join(dir, 'dangling.yaml'));
@@ -76,14 +84,14 @@ describe('vigil validate over bad files', () => {
     expect(r.code).toBe(1);
   });
 
-  it('generate -f FIFO and -f with a too-long name are one line each, exit 1 (item 5)', () => {
+  it('generate -f FIFO and -f with a too-long name are one line each, exit 1 (item 5)', async () => {
     const dir = workspace();
     expect(spawnSync('mkfifo', [join(dir, 'fifo.yaml')]).status).toBe(0);
     const fifo = vigil(['generate', '-f', 'fifo.yaml', '--no-builtins', '--check-rules', 'none'], { cwd: dir });
     expect(fifo.signal).toBeNull();
     expect(fifo.stderr).toContain('fifo.yaml:1: error: cannot read: a FIFO, not a regular file or directory\n');
     expect(fifo.code).toBe(1);
-    const long = vigil(['validate', '-f', `${'a'.repeat(300)}.yaml`], { cwd: dir });
+    const long = await vigilInProcess(['validate', '-f', `${'a'.repeat(300)}.yaml`], dir);
     expect(long.stdout).toContain(`${'a'.repeat(300)}.yaml:1: error: cannot read: file name too long\n`);
     expect(long.stderr).toBe('');
     expect(long.code).toBe(1);
