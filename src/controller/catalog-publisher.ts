@@ -12,10 +12,10 @@ import { syncCatalogDocuments } from '../catalog/catalog-store.js';
 import { sloDocumentFromCompiled, templateDocument } from '../catalog/documents.js';
 import type { ConditionInput } from './status.js';
 import type { SloCatalogEntry } from '../budget/slo.js';
-import { catalogEntryFromCompiled } from '../worker/catalog-entry.js';
-import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../worker/catalog.js';
-import { redisKeys } from '../worker/redis-keys.js';
-import { catalogKeys } from '../catalog/catalog-keys.js';
+import { catalogEntryFromCompiled } from '../catalog/catalog-entry.js';
+import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../catalog/slo-catalog.js';
+import { redisKeys } from '../redis/redis-keys.js';
+import { catalogKeys } from '../redis/catalog-keys.js';
 
 export interface SloPublisher {
   /** The SLO compiled to this; undefined when it was deleted (an invalid SLO keeps its last entry, as it keeps its rules). */

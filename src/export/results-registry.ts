@@ -19,8 +19,8 @@ import type { Redis } from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import type { BudgetResult } from '../budget/result.js';
 import { readBudgetResults } from './budget-results.js';
-import { lastKnown, readFailuresCounter } from './last-known.js';
-import { redisKeys } from '../worker/redis-keys.js';
+import { lastKnown, readFailuresCounter } from '../observability/last-known.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 export interface ResultsRegistryOptions {
   /** The workers' budget cycle. */

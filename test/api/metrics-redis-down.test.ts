@@ -8,10 +8,10 @@ import { Counter, type Registry } from 'prom-client';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerHealthMetrics } from '../../src/worker/health-export.js';
-import { healthKeys } from '../../src/worker/health-keys.js';
-import { redisKeys } from '../../src/worker/redis-keys.js';
-import { createWorkerMetrics } from '../../src/worker/worker-metrics.js';
+import { registerHealthMetrics } from '../../src/export/health-export.js';
+import { healthKeys } from '../../src/redis/health-keys.js';
+import { redisKeys } from '../../src/redis/redis-keys.js';
+import { createWorkerMetrics } from '../../src/observability/worker-metrics.js';
 import { startAppFixture, type AppFixture } from './support/app.js';
 import { result, seed } from './support/seed.js';
 

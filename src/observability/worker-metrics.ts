@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
-import { lastKnown } from '../export/last-known.js';
+import { lastKnown } from './last-known.js';
 
 export interface WorkerMetrics {
   readonly registry: Registry;
