@@ -6,6 +6,8 @@
  * /api/v1/status/runtimeinfo (or `prometheus_config_last_reload_successful`); failures are logged, counted
  * (vigil_rule_reload_failures_total) and retried with backoff; files are never deleted because a reload
  * failed. An optional checker (promtool check rules) vets each new file before it replaces the last good one.
+ * With `ruleEngine: 'vmalert'` the same files are loaded by vmalert instead: GET /-/reload on its HTTP
+ * address, confirmed by its own vmalert_config_last_reload_* metrics.
  */
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,8 +22,10 @@ export interface RuleFileSinkOptions {
   readonly dir: string;
   readonly logger: Logger;
   readonly metrics?: ControllerMetrics;
-  /** Prometheus to reload; omit when something else reloads it. */
+  /** Prometheus (or vmalert, see ruleEngine) to reload; omit when something else reloads it. */
   readonly prometheusUrl?: string;
+  /** What serves prometheusUrl and evaluates the rule files. Default prometheus. */
+  readonly ruleEngine?: 'prometheus' | 'vmalert';
   /** Quiet time after the last change before reloading. Default 200 ms. */
   readonly reloadDebounceMs?: number;
   readonly reloadBackoff?: BackoffOptions;
@@ -162,26 +166,25 @@ export class RuleFileSink implements RuleSink {
     if (!prometheusUrl) throw new Error('no Prometheus URL to reload');
     const base = prometheusUrl.replace(/\/$/, '');
     const timeout = this.options.reloadTimeoutMs ?? 10_000;
+    const engine = this.options.ruleEngine ?? 'prometheus';
     this.stats.reloads++;
     let error: string | undefined;
     try {
-      const response = await fetch(`${base}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(timeout) });
-      if (!response.ok) error = `POST /-/reload: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 500)}`;
-      else error = await confirmReload(base, timeout);
+      error = engine === 'vmalert' ? await reloadVmalert(base, timeout) : await reloadPrometheus(base, timeout);
     } catch (e) {
-      error = `Prometheus at ${base} unreachable: ${e instanceof Error ? e.message : String(e)}`;
+      error = `${engine === 'vmalert' ? 'vmalert' : 'Prometheus'} at ${base} unreachable: ${e instanceof Error ? e.message : String(e)}`;
     }
     if (error) {
       this.stats.reloadFailures++;
       metrics?.reloadFailures.inc();
       const retryMs = backoffDelay(this.reloadFailuresInRow++, this.options.reloadBackoff ?? { baseMs: 1_000, maxMs: 60_000, jitter: 0.2 });
-      logger.error({ err: error, retryInMs: retryMs, rulesDir: this.options.dir }, 'Prometheus rule reload failed; rule files are kept, retrying');
+      logger.error({ err: error, retryInMs: retryMs, rulesDir: this.options.dir, engine }, 'rule reload failed; rule files are kept, retrying');
       this.lastReload = { ok: false, at: new Date(), error };
       this.scheduleReload(retryMs);
     } else {
       this.reloadFailuresInRow = 0;
       metrics?.reloadLastSuccess.setToCurrentTime();
-      logger.info({ rulesDir: this.options.dir }, 'Prometheus reloaded the rules');
+      logger.info({ rulesDir: this.options.dir, engine }, `${engine === 'vmalert' ? 'vmalert' : 'Prometheus'} reloaded the rules`);
       this.lastReload = { ok: true, at: new Date() };
     }
     return this.lastReload;
@@ -192,6 +195,50 @@ export class RuleFileSink implements RuleSink {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     await this.reloading;
   }
+}
+
+async function reloadPrometheus(base: string, timeout: number): Promise<string | undefined> {
+  const response = await fetch(`${base}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(timeout) });
+  if (!response.ok) return `POST /-/reload: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 500)}`;
+  return confirmReload(base, timeout);
+}
+
+/** One sample of an unlabelled metric in vmalert's /metrics, or undefined. */
+async function vmalertMetric(base: string, name: string, timeout: number): Promise<number | undefined> {
+  const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(timeout) });
+  if (!response.ok) throw new Error(`GET /metrics: HTTP ${response.status}`);
+  const line = (await response.text()).split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+/**
+ * vmalert answers GET /-/reload at once and reloads in the background (as on SIGHUP), re-reading its -rule
+ * globs. It counts the request (vmalert_config_last_reload_total) before it parses the files, and counts a
+ * failed parse in vmalert_config_last_reload_errors_total (keeping its previous rules). So the reload is
+ * confirmed once the request is counted and, a settle interval later, no new error was counted and
+ * vmalert_config_last_reload_successful is 1.
+ */
+async function reloadVmalert(base: string, timeout: number): Promise<string | undefined> {
+  const counters = async () => ({
+    total: (await vmalertMetric(base, 'vmalert_config_last_reload_total', timeout)) ?? 0,
+    errors: (await vmalertMetric(base, 'vmalert_config_last_reload_errors_total', timeout)) ?? 0,
+    ok: await vmalertMetric(base, 'vmalert_config_last_reload_successful', timeout),
+  });
+  const before = await counters();
+  const response = await fetch(`${base}/-/reload`, { signal: AbortSignal.timeout(timeout) });
+  if (!response.ok) return `GET /-/reload: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 500)}`;
+  const failed = 'reload not confirmed: vmalert could not load the rule files and keeps its previous rules (see its log)';
+  const settleMs = 250;
+  const deadline = Date.now() + timeout;
+  let countedAt: number | undefined;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = await counters();
+    if (now.errors > before.errors) return failed;
+    if (now.total > before.total) countedAt ??= Date.now();
+    if (countedAt !== undefined && Date.now() - countedAt >= settleMs) return now.ok === 1 ? undefined : failed;
+  }
+  return `reload not confirmed: vmalert did not count the reload within ${timeout} ms`;
 }
 
 /**

@@ -114,3 +114,42 @@ export async function writeRuleFile(dir: string, name: string, content: string):
   await writeFile(path, content);
   return path;
 }
+
+export interface RunningVmalert {
+  readonly url: string;
+  readonly process: RunningProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * vmalert evaluating `ruleGlob` live against `vm` (datasource and remote write), on a random loopback port,
+ * sending alerts to `notifierUrl` (vmalert refuses alerting rules without a notifier).
+ */
+export async function startVmalert(vm: RunningVictoriaMetrics, ruleGlob: string, notifierUrl: string, evaluationInterval = '5s'): Promise<RunningVmalert> {
+  const dir = await tempDir('vmalert');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startUntilReady(
+    'vmalert',
+    'vmalert',
+    [
+      `-rule=${ruleGlob}`,
+      `-datasource.url=${vm.url}`,
+      `-remoteWrite.url=${vm.url}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-notifier.url=${notifierUrl}`,
+      `-evaluationInterval=${evaluationInterval}`,
+      '-loggerLevel=WARN',
+    ],
+    `${url}/health`,
+    dir,
+  );
+  return {
+    url,
+    process: proc,
+    async stop() {
+      await proc.stop();
+      await dir.remove();
+    },
+  };
+}
