@@ -3,7 +3,7 @@
  * then default. The result is validated once and frozen; nothing else reads process.env.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseRedisUrl } from '../redis/redis-url.js';
+import { parseRedisUrl } from './redis-url.js';
 
 export interface VigilConfig {
   /** `dir:PATH` or `kubernetes`. */

@@ -2,11 +2,11 @@
  * One place that turns `--redis-url` into an ioredis client: a single Redis (`redis://`, `rediss://`) or a
  * Redis Cluster (`redis+cluster://host:port,host:port,…`, `rediss+cluster://` for TLS), whose seeds are any
  * reachable nodes; the client discovers the rest and follows failovers. Every Vigil key carries the `{vigil}`
- * hash tag (src/worker/redis-keys.ts), so on a cluster all of them, BullMQ's included, live in one slot and
+ * hash tag (src/redis/redis-keys.ts), so on a cluster all of them, BullMQ's included, live in one slot and
  * every MULTI, pipeline and Lua script stays valid.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { parseRedisUrl } from './redis-url.js';
+import { parseRedisUrl } from '../config/redis-url.js';
 
 /**
  * A client for `url` with `options` (per node, on a cluster). The cluster client is typed as `Redis`: it

@@ -8,12 +8,12 @@ import { createServer, type Server } from 'node:http';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
-import { PrometheusQueryError, createPrometheusReader, type MetricsReader } from '../sources/prometheus-reader.js';
+import { PrometheusQueryError, createPrometheusReader, type MetricsReader } from '../prometheus/prometheus-reader.js';
 import { runBudgetJob, type BudgetJobOutcome } from './budget-job.js';
 import { CycleQueryCache } from './cycle-cache.js';
-import { budgetSchedulerId, queueNames, redisKeys } from './redis-keys.js';
+import { budgetSchedulerId, queueNames, redisKeys } from '../redis/redis-keys.js';
 import { SchedulerReconciler, type BudgetJobData, type ReconcileReport } from './scheduler-reconciler.js';
-import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../observability/worker-metrics.js';
 import { createRedis } from '../redis/connection.js';
 
 export interface BudgetWorkerOptions {
@@ -151,6 +151,16 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
       .finally(() => (reconciling = false));
   }, options.reconcileMs ?? options.cycleMs);
   timer.unref();
+  // ioredis emits `ready` on every (re)connect; after a reconnect Redis may be a new, empty one that lost
+  // the schedulers: reconcile at once rather than at the next tick (a tick with nothing to do is 3 reads).
+  redis.on('ready', () => {
+    if (reconciling) return;
+    reconciling = true;
+    reconcile()
+      .then((report) => report.added > 0 && log.info({ added: report.added }, 'budget schedulers re-created after a Redis reconnect'))
+      .catch((error: Error) => log.warn({ err: error.message }, 'scheduler reconcile after reconnect failed; will retry'))
+      .finally(() => (reconciling = false));
+  });
   void worker.run().catch((error: Error) => log.error({ err: error.message }, 'worker stopped'));
 
   let server: Server | undefined;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
 import { tempDir } from '../support/processes.js';

@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { portFree } from '../../src/demo/ports.js';
+import { portFree } from '../../src/runtime/ports.js';
 import { runCommand, startProcess, tempDir, waitFor, type RunningProcess } from './processes.js';
 
 export interface ClusterNode {

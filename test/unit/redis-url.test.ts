@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseSharedConfig } from '../../src/config/config.js';
-import { parseRedisUrl } from '../../src/redis/redis-url.js';
+import { parseRedisUrl } from '../../src/config/redis-url.js';
 
 describe('--redis-url', () => {
   it('takes a single Redis as redis:// or rediss://', () => {
