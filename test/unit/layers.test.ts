@@ -19,6 +19,7 @@ const layers: Readonly<Record<string, number>> = {
   rules: 2,
   budget: 3,
   health: 3,
+  import: 3,
   // process plumbing that knows nothing of SLOs
   config: 4,
   observability: 4,
