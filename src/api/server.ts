@@ -4,13 +4,14 @@
  * every step even if one fails.
  */
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { loadResources } from '../resources/load-resources.js';
 import type { Logger } from '../observability/logger.js';
 import { buildApp, type ApiOptions } from './app.js';
 import { anonymousAuthenticator, type Authenticator } from './auth/access.js';
 import { kubernetesAuthenticator } from './auth/kubernetes.js';
 import { tokenFileAuthenticator } from './auth/token-file.js';
+import { createRedis } from '../redis/connection.js';
 
 export interface ApiServerOptions extends Omit<ApiOptions, 'redis' | 'authenticator' | 'logger' | 'builtins'> {
   readonly redisUrl: string;
@@ -42,7 +43,7 @@ export function authenticatorFor(auth: string, logger: Logger): Authenticator {
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const logger = options.logger;
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  const redis = createRedis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const steps: Array<[string, () => Promise<unknown>]> = [['redis', () => redis.quit().catch(() => redis.disconnect())]];
   const closeSteps = async () => {

@@ -3,6 +3,7 @@
  * then default. The result is validated once and frozen; nothing else reads process.env.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseRedisUrl } from './redis-url.js';
 
 export interface VigilConfig {
   /** `dir:PATH` or `kubernetes`. */
@@ -29,7 +30,7 @@ export const sharedOptions: readonly OptionDoc[] = [
   { flag: 'source', env: 'VIGIL_SOURCE', default: 'kubernetes', description: 'where resources come from: dir:PATH or kubernetes' },
   { flag: 'rules-dir', env: 'VIGIL_RULES_DIR', default: '', description: 'write rule files here (omit for PrometheusRule objects)' },
   { flag: 'prometheus-url', env: 'VIGIL_PROMETHEUS_URL', default: 'http://127.0.0.1:9090', description: 'Prometheus (or Thanos Query / Mimir) HTTP API' },
-  { flag: 'redis-url', env: 'VIGIL_REDIS_URL', default: 'redis://127.0.0.1:6379', description: 'Redis for the queue and results' },
+  { flag: 'redis-url', env: 'VIGIL_REDIS_URL', default: 'redis://127.0.0.1:6379', description: 'Redis for the queue and results: redis://host:port, or a Redis Cluster as redis+cluster://host:port,host:port (any reachable nodes)' },
   { flag: 'listen', env: 'VIGIL_LISTEN', default: '127.0.0.1:8080', description: 'API and /metrics listen address' },
   { flag: 'auth', env: 'VIGIL_AUTH', default: 'none', description: 'API access: none (loopback only), tokens:FILE or kubernetes' },
   { flag: 'log-level', env: 'VIGIL_LOG_LEVEL', default: 'info', description: 'pino log level' },
@@ -91,12 +92,15 @@ export function resolveConfig(
   if ((options.servesApi ?? true) && auth === 'none' && !isLoopback(listen.host)) {
     throw new ConfigError(`--auth none is refused on a non-loopback address (${listen.host}); use tokens:FILE or kubernetes`);
   }
-  for (const flag of ['prometheus-url', 'redis-url']) {
-    try {
-      new URL(value(flag));
-    } catch {
-      throw new ConfigError(`--${flag} must be a URL, got ${JSON.stringify(value(flag))}`);
-    }
+  try {
+    new URL(value('prometheus-url'));
+  } catch {
+    throw new ConfigError(`--prometheus-url must be a URL, got ${JSON.stringify(value('prometheus-url'))}`);
+  }
+  try {
+    parseRedisUrl(value('redis-url'));
+  } catch (error) {
+    throw new ConfigError(`--redis-url ${(error as Error).message}`);
   }
   return Object.freeze({
     source,

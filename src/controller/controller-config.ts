@@ -24,6 +24,8 @@ export interface ControllerConfig {
   readonly catalog: 'redis' | 'none';
   /** The workers' budget cycle: results older than three cycles print as stale in SLO status. */
   readonly budgetCycleMs: number;
+  /** Directory mode: what loads the rule files and is told to reload them. */
+  readonly rulesReload: { readonly engine: 'prometheus' } | { readonly engine: 'vmalert'; readonly url: string } | { readonly engine: 'none' };
 }
 
 export const controllerOptions: readonly OptionDoc[] = [
@@ -38,6 +40,12 @@ export const controllerOptions: readonly OptionDoc[] = [
   { flag: 'check-rules', env: 'VIGIL_CHECK_RULES', default: 'auto', description: 'directory mode: vet each rule file with promtool before it replaces the last good one (auto|promtool|none)' },
   { flag: 'resync', env: 'VIGIL_RESYNC', default: '10m', description: 're-reconcile everything this often (0 disables)' },
   { flag: 'catalog', env: 'VIGIL_CATALOG', default: 'redis', description: 'publish compiled SLOs to Redis (--redis-url) for workers and the API: redis or none (rules only)' },
+  {
+    flag: 'rules-reload',
+    env: 'VIGIL_RULES_RELOAD',
+    default: 'prometheus',
+    description: 'directory mode: what evaluates the rule files and is reloaded after a change: prometheus (--prometheus-url), vmalert:URL (vmalert\'s HTTP address, e.g. vmalert:http://vmalert:8880), or none',
+  },
   { flag: 'budget-cycle', env: 'VIGIL_WORKER_CYCLE', default: '1m', description: "the workers' budget cycle; older results show as stale in SLO status" },
 ];
 
@@ -70,11 +78,17 @@ export function resolveControllerConfig(flags: Readonly<Record<string, unknown>>
   if (!parsed.ok) throw new ConfigError(`--resync must be a duration like 10m (or 0), got ${JSON.stringify(resync)}`);
   const catalog = value('catalog');
   if (catalog !== 'redis' && catalog !== 'none') throw new ConfigError(`--catalog must be redis or none, got ${JSON.stringify(catalog)}`);
+  const reload = value('rules-reload');
+  let rulesReload: ControllerConfig['rulesReload'];
+  if (reload === 'prometheus' || reload === 'none') rulesReload = { engine: reload };
+  else if (reload.startsWith('vmalert:') && URL.canParse(reload.slice('vmalert:'.length))) rulesReload = { engine: 'vmalert', url: reload.slice('vmalert:'.length) };
+  else throw new ConfigError(`--rules-reload must be prometheus, vmalert:URL or none, got ${JSON.stringify(reload)}`);
   const budgetCycle = parseDuration(value('budget-cycle'));
   if (!budgetCycle.ok) throw new ConfigError(`--budget-cycle must be a duration like 1m, got ${JSON.stringify(value('budget-cycle'))}`);
   return Object.freeze({
     catalog,
     budgetCycleMs: budgetCycle.ms,
+    rulesReload: Object.freeze(rulesReload),
     kubeconfig: value('kubeconfig') || undefined,
     ruleLabels: Object.freeze(ruleLabels),
     applyMode,

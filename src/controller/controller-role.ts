@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { VigilConfig } from '../config/config.js';
 import { builtinPaths } from '../resources/load-resources.js';
 import type { SourcedResource } from '../model/resource.js';
@@ -19,6 +19,7 @@ import { defaultCompile } from '../resources/compile-contract.js';
 import type { ControllerConfig } from './controller-config.js';
 import { MeasurementsUpdater } from './measurements-updater.js';
 import { patchSloMeasurements } from './slo-measurements.js';
+import { createRedis } from '../redis/connection.js';
 
 export interface ControllerRole {
   readonly running: KubernetesController | DirectoryController;
@@ -30,7 +31,7 @@ export interface ControllerRole {
 
 export async function createControllerRole(config: VigilConfig, own: ControllerConfig, logger: Logger, context: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ControllerRole> {
   // The workers' catalog: without it the controller still writes rules, but nothing computes budgets.
-  const redis = own.catalog === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = own.catalog === 'redis' ? createRedis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
   // Templates come from whichever source runs (set below); the publisher asks for them when it writes.
   let templates: () => readonly SourcedResource[] = () => [];
@@ -77,7 +78,7 @@ export async function createControllerRole(config: VigilConfig, own: ControllerC
       compile: defaultCompile,
       logger,
       source: { root, ...(own.builtins ? { builtinPaths } : {}) },
-      sink: { dir: resolve(context.cwd, config.rulesDir!), prometheusUrl: config.prometheusUrl, ...(usePromtool ? { checkRules: promtoolChecker() } : {}) },
+      sink: { dir: resolve(context.cwd, config.rulesDir!), ...reloadTarget(config, own), ...(usePromtool ? { checkRules: promtoolChecker() } : {}) },
       resyncMs: own.resyncMs,
       ...(publisher ? { publisher } : {}),
     });
@@ -105,4 +106,16 @@ export async function createControllerRole(config: VigilConfig, own: ControllerC
       })());
     },
   };
+}
+
+/** Who the rule-file sink reloads: Prometheus at --prometheus-url, vmalert at its own URL, or nobody. */
+function reloadTarget(config: VigilConfig, own: ControllerConfig): { prometheusUrl?: string; ruleEngine?: 'prometheus' | 'vmalert' } {
+  switch (own.rulesReload.engine) {
+    case 'prometheus':
+      return { prometheusUrl: config.prometheusUrl, ruleEngine: 'prometheus' };
+    case 'vmalert':
+      return { prometheusUrl: own.rulesReload.url, ruleEngine: 'vmalert' };
+    case 'none':
+      return {};
+  }
 }

@@ -51,9 +51,13 @@ export function buildRuleGroups(input: RuleInput): RuleGroup[] {
     if (source.kind === 'raw') {
       return binary('-', number(1), binary('/', byIdentity(mine(series.sliGood(source.windowMs))), byIdentity(mine(series.sliTotal(source.windowMs)))));
     }
-    // A range of W - tile/2 holds exactly W/tile aligned steps whatever the evaluation time, under both
-    // Prometheus 2 (closed ranges, where [W:tile] would hold one tile too many) and Prometheus 3 (left-open).
-    const tileRange = source.windowMs - source.tileMs / 2;
+    // Subquery steps are aligned to multiples of the tile on both engines. A range of W - 1ms holds exactly
+    // W/tile of them at every evaluation time under Prometheus 2's closed ranges [t-d, t] (where [W:tile] holds
+    // one too many at aligned times), and under left-open ranges (t-d, t] (VictoriaMetrics, Prometheus 3) at
+    // every time but the last millisecond before a tile boundary, which vmalert's evaluation times (aligned to
+    // the group interval) never are. W - tile/2 lost the oldest tile past half a tile: see
+    // test/rules/engine-semantics.test.ts.
+    const tileRange = source.windowMs - 1;
     const tiles = (metric: string) => byIdentity(call('sum_over_time', range(mine(metric), tileRange, source.tileMs)));
     return binary('-', number(1), binary('/', tiles(series.sliGood(source.tileMs)), tiles(series.sliTotal(source.tileMs))));
   };

@@ -6,6 +6,8 @@
  * /api/v1/status/runtimeinfo (or `prometheus_config_last_reload_successful`); failures are logged, counted
  * (vigil_rule_reload_failures_total) and retried with backoff; files are never deleted because a reload
  * failed. An optional checker (promtool check rules) vets each new file before it replaces the last good one.
+ * With `ruleEngine: 'vmalert'` the same files are loaded by vmalert instead: GET /-/reload on its HTTP
+ * address, confirmed by its own vmalert_config_last_reload_* metrics.
  */
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,14 +17,17 @@ import { ruleFileYaml } from '../rules/render-output.js';
 import type { ControllerMetrics } from '../observability/controller-metrics.js';
 import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
 import { reloadPrometheus } from '../prometheus/prometheus-reader.js';
+import { reloadVmalert } from '../prometheus/vmalert-reload.js';
 import { groupsHash, RulesRejectedError, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export interface RuleFileSinkOptions {
   readonly dir: string;
   readonly logger: Logger;
   readonly metrics?: ControllerMetrics;
-  /** Prometheus to reload; omit when something else reloads it. */
+  /** Prometheus (or vmalert, see ruleEngine) to reload; omit when something else reloads it. */
   readonly prometheusUrl?: string;
+  /** What serves prometheusUrl and evaluates the rule files. Default prometheus. */
+  readonly ruleEngine?: 'prometheus' | 'vmalert';
   /** Quiet time after the last change before reloading. Default 200 ms. */
   readonly reloadDebounceMs?: number;
   readonly reloadBackoff?: BackoffOptions;
@@ -162,19 +167,21 @@ export class RuleFileSink implements RuleSink {
   async reload(): Promise<ReloadState> {
     const { prometheusUrl, logger, metrics } = this.options;
     if (!prometheusUrl) throw new Error('no Prometheus URL to reload');
+    const engine = this.options.ruleEngine ?? 'prometheus';
     this.stats.reloads++;
-    const error = await reloadPrometheus(prometheusUrl, this.options.reloadTimeoutMs ?? 10_000);
+    const timeout = this.options.reloadTimeoutMs ?? 10_000;
+    const error = engine === 'vmalert' ? await reloadVmalert(prometheusUrl, timeout) : await reloadPrometheus(prometheusUrl, timeout);
     if (error) {
       this.stats.reloadFailures++;
       metrics?.reloadFailures.inc();
       const retryMs = backoffDelay(this.reloadFailuresInRow++, this.options.reloadBackoff ?? { baseMs: 1_000, maxMs: 60_000, jitter: 0.2 });
-      logger.error({ err: error, retryInMs: retryMs, rulesDir: this.options.dir }, 'Prometheus rule reload failed; rule files are kept, retrying');
+      logger.error({ err: error, retryInMs: retryMs, rulesDir: this.options.dir, engine }, 'rule reload failed; rule files are kept, retrying');
       this.lastReload = { ok: false, at: new Date(), error };
       this.scheduleReload(retryMs);
     } else {
       this.reloadFailuresInRow = 0;
       metrics?.reloadLastSuccess.setToCurrentTime();
-      logger.info({ rulesDir: this.options.dir }, 'Prometheus reloaded the rules');
+      logger.info({ rulesDir: this.options.dir, engine }, `${engine === 'vmalert' ? 'vmalert' : 'Prometheus'} reloaded the rules`);
       this.lastReload = { ok: true, at: new Date() };
     }
     return this.lastReload;

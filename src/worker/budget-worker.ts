@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { PrometheusQueryError, createPrometheusReader, type MetricsReader } from '../prometheus/prometheus-reader.js';
 import { runBudgetJob, type BudgetJobOutcome } from './budget-job.js';
@@ -14,6 +14,7 @@ import { CycleQueryCache } from './cycle-cache.js';
 import { budgetSchedulerId, queueNames, redisKeys } from '../redis/redis-keys.js';
 import { SchedulerReconciler, type BudgetJobData, type ReconcileReport } from './scheduler-reconciler.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../observability/worker-metrics.js';
+import { createRedis } from '../redis/connection.js';
 
 export interface BudgetWorkerOptions {
   readonly redisUrl: string;
@@ -73,8 +74,8 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
   const now = options.now ?? Date.now;
   const connectionOptions = { maxRetriesPerRequest: null, enableReadyCheck: true } as const;
   // BullMQ needs maxRetriesPerRequest: null; our own commands wait for a reconnect the same way.
-  const bullConnection = new Redis(options.redisUrl, connectionOptions);
-  const redis = new Redis(options.redisUrl, connectionOptions);
+  const bullConnection = createRedis(options.redisUrl, connectionOptions);
+  const redis = createRedis(options.redisUrl, connectionOptions);
   for (const c of [bullConnection, redis]) c.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
 
   let queue: Queue<BudgetJobData> | undefined;

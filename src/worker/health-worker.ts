@@ -5,11 +5,12 @@
  */
 import { hostname } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { EntityOptions } from '../health/entity-health.js';
 import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import { collectSignals, planShards, processShard, type EntityValues, type SloBurnLookup } from './health-cycle.js';
 import { CYCLE_SCHEDULER_ID, HEALTH_QUEUE, JOB_CYCLE, JOB_SHARD, QUEUE_PREFIX, healthKeys } from '../redis/redis-keys.js';
+import { createRedis } from '../redis/connection.js';
 
 export interface HealthWorkerOptions {
   readonly redisUrl: string;
@@ -71,7 +72,7 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
   // BullMQ does not close connections it is given: keep them and quit them on close.
   const connections: Redis[] = [];
   const connection = (): Redis => {
-    const c = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    const c = createRedis(options.redisUrl, { maxRetriesPerRequest: null });
     c.on('error', (error: Error) => log('health redis error', { error: error.message }));
     connections.push(c);
     return c;

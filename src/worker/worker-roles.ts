@@ -3,7 +3,7 @@
  * health worker (with its cold-start backfill and the SLO burns that make a burning service unhealthy).
  * `close()` is memoised and runs every step even if one throws.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { VigilConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { createPrometheusReader } from '../prometheus/prometheus-reader.js';
@@ -12,6 +12,7 @@ import { coldStartBackfill } from './health-cold-start.js';
 import { startHealthWorker, type HealthWorker } from './health-worker.js';
 import { budgetSloBurns } from './slo-burns.js';
 import type { WorkerConfig } from './worker-config.js';
+import { createRedis } from '../redis/connection.js';
 
 export interface WorkerRoles {
   readonly budget: BudgetWorker;
@@ -36,7 +37,7 @@ export async function startWorkerRoles(shared: VigilConfig, own: WorkerConfig, l
   let health: HealthWorker | undefined;
   let redis: Redis | undefined;
   if (own.health) {
-    redis = new Redis(shared.redisUrl, { maxRetriesPerRequest: 3 });
+    redis = createRedis(shared.redisUrl, { maxRetriesPerRequest: 3 });
     redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
     const reader = createPrometheusReader({ url: shared.prometheusUrl, timeoutMs: own.queryTimeoutMs });
     const log = (message: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, message);

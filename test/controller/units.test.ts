@@ -190,4 +190,14 @@ describe('controller options', () => {
     expect(() => resolveControllerConfig({ 'rule-labels': 'novalue' }, {})).toThrow('--rule-labels must be KEY=VALUE');
     expect(() => resolveControllerConfig({}, { VIGIL_LEADER_ELECT: 'yes' })).toThrow('--leader-elect must be true or false');
   });
+
+  it('--rules-reload: prometheus by default, vmalert:URL, none; anything else named in the error', async () => {
+    const { resolveControllerConfig } = await import('../../src/controller/controller-config.js');
+    expect(resolveControllerConfig({}, {}).rulesReload).toEqual({ engine: 'prometheus' });
+    expect(resolveControllerConfig({ 'rules-reload': 'vmalert:http://vmalert:8880' }, {}).rulesReload).toEqual({ engine: 'vmalert', url: 'http://vmalert:8880' });
+    expect(resolveControllerConfig({}, { VIGIL_RULES_RELOAD: 'none' }).rulesReload).toEqual({ engine: 'none' });
+    for (const bad of ['vmalert', 'vmalert:not a url', 'thanos-ruler']) {
+      expect(() => resolveControllerConfig({ 'rules-reload': bad }, {})).toThrow(`--rules-reload must be prometheus, vmalert:URL or none, got ${JSON.stringify(bad)}`);
+    }
+  });
 });

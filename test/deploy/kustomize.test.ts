@@ -13,7 +13,7 @@ import { checkManifests } from './manifest-check.js';
 
 type Obj = Record<string, any>;
 const root = join(import.meta.dirname, '../..');
-const overlays = ['all-in-one', 'external-redis'] as const;
+const overlays = ['all-in-one', 'external-redis', 'scaled-out'] as const;
 
 const built = new Map<string, Obj[]>();
 
@@ -87,6 +87,19 @@ describe('overlay specifics', () => {
       expect(env.find((e: Obj) => e.name === 'VIGIL_REDIS_URL').valueFrom.secretKeyRef).toEqual({ name: 'vigil-redis', key: 'url' });
     }
     expect(docs(dir).some((d) => d.kind === 'Deployment' && d.metadata.name === 'vigil-redis')).toBe(false);
+  });
+
+  it('scaled-out queries VictoriaMetrics, reads the Redis Cluster URL from the Secret and runs four workers', () => {
+    const dir = 'overlays/scaled-out';
+    const config = docs(dir).find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('vigil-config'))!;
+    expect(config.data.VIGIL_PROMETHEUS_URL).toBe('http://vmselect-vm.monitoring.svc:8481/select/0/prometheus');
+    expect(find(dir, 'Deployment', 'vigil-worker').spec.replicas).toBe(4);
+    for (const name of ['controller', 'worker', 'api']) {
+      const env = find(dir, 'Deployment', `vigil-${name}`).spec.template.spec.containers[0].env;
+      expect(env.find((e: Obj) => e.name === 'VIGIL_REDIS_URL').valueFrom.secretKeyRef).toEqual({ name: 'vigil-redis', key: 'url' });
+    }
+    const egress = find(dir, 'NetworkPolicy', 'vigil-egress-scaled-out').spec.egress[0].ports.map((p: Obj) => p.port);
+    expect(egress).toEqual(expect.arrayContaining([6379, 8481]));
   });
 });
 
