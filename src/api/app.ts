@@ -24,6 +24,7 @@ import { SloIndex } from './data/slo-index.js';
 import { registerErrorHandling } from './error-handler.js';
 import { apiError } from './errors.js';
 import { createApiMetrics } from '../observability/api-metrics.js';
+import { gateRoutes } from './routes/gate.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
 import { sloFigureRoutes } from './routes/slo-figures.js';
@@ -53,6 +54,8 @@ export interface ApiOptions {
    * `registerHealthMetrics` (vigil_health_score, vigil_health_signal_score).
    */
   readonly registerMetrics?: (registry: Registry, redis: Redis) => void;
+  /** Directory mode under `vigil all`: the controller's /status document (broken files, last reload, per-SLO status). */
+  readonly statusJson?: () => unknown;
   /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
   readonly health?: HealthReader;
   readonly series?: SeriesReader;
@@ -67,10 +70,13 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   registerErrorHandling(app);
+  // Every body this API takes is JSON. Fastify parses text/plain by default, which would hand a string to the
+  // JSON schema and answer 400; without the parser, another media type is a 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser('text/plain');
 
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
-  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry });
+  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry, now });
   (options.registerMetrics ?? ((registry, redis) => registerHealthMetrics(registry, redis, { now })))(metrics.registry, options.redis);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -121,7 +127,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(systemRoutes, { ctx, registry: metrics.registry });
+  await app.register(systemRoutes, { ctx, registry: metrics.registry, ...(options.statusJson ? { statusJson: options.statusJson } : {}) });
   await app.register(
     async (v1) => {
       addAuthentication(v1, options.authenticator);
@@ -130,6 +136,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
       await v1.register(templateRoutes, ctx);
       await v1.register(healthRoutes, ctx);
       await v1.register(previewRoutes, ctx);
+      await v1.register(gateRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -12,7 +12,7 @@ import type { VigilConfig } from '../config/config.js';
 import { builtinPaths } from '../resources/load-resources.js';
 import type { SourcedResource } from '../model/resource.js';
 import type { Logger } from '../observability/logger.js';
-import { promtoolChecker } from '../sink/promtool-check.js';
+import { onPath, promtoolChecker } from '../sink/promtool-check.js';
 import { createDirectoryController, createKubernetesController, type DirectoryController, type KubernetesController } from './assemble.js';
 import { createCatalogPublisher } from './catalog-publisher.js';
 import { defaultCompile } from '../resources/compile-contract.js';
@@ -28,17 +28,15 @@ export interface ControllerRole {
   close(): Promise<void>;
 }
 
-function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${binary}`));
-}
-
 export async function createControllerRole(config: VigilConfig, own: ControllerConfig, logger: Logger, context: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ControllerRole> {
   // The workers' catalog: without it the controller still writes rules, but nothing computes budgets.
   const redis = own.catalog === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
   // Templates come from whichever source runs (set below); the publisher asks for them when it writes.
   let templates: () => readonly SourcedResource[] = () => [];
-  const publisher = redis ? createCatalogPublisher({ redis, logger, templates: () => templates() }) : undefined;
+  // Only the leader writes (Kubernetes mode with leader election); set once the controller exists.
+  let mayWrite: () => boolean = () => true;
+  const publisher = redis ? createCatalogPublisher({ redis, logger, templates: () => templates(), mayWrite: () => mayWrite() }) : undefined;
   let measurements: MeasurementsUpdater | undefined;
   let running: KubernetesController | DirectoryController;
   let statusJson: () => unknown = () => ({});
@@ -60,6 +58,7 @@ export async function createControllerRole(config: VigilConfig, own: ControllerC
       ...(publisher ? { publisher } : {}),
     });
     templates = () => kube.source.list('ServiceLevelIndicatorTemplate');
+    mayWrite = () => kube.elector?.isLeader() ?? true;
     if (redis) {
       measurements = new MeasurementsUpdater({
         redis,

@@ -49,6 +49,8 @@ export interface DemoStackOptions {
 
 export interface DemoStack {
   readonly urls: { readonly prometheus: string; readonly alertmanager: string; readonly api: string; readonly traffic: string; readonly receiver: string; readonly redis: string };
+  /** Prometheus's alert and rule pages where this Prometheus serves them (see prometheusPages). */
+  readonly prometheusPages: { readonly alerts: string; readonly rules: string };
   readonly receiver: AlertReceiver;
   readonly workDir: string;
   /** Output of a child process ('vigil', 'prometheus', 'alertmanager', 'redis'), for diagnostics. */
@@ -101,6 +103,22 @@ async function waitUntil(what: string, check: () => Promise<boolean>, child: Chi
 
 const httpOk = (url: string) => async () => (await fetch(url)).ok;
 
+/**
+ * Prometheus's /alerts and /rules pages. Debian's Prometheus 2.x is built without the React UI, so only
+ * /classic/alerts and /classic/rules answer there; upstream builds answer both (Prometheus 3 has no /classic).
+ */
+export async function prometheusPages(prometheusUrl: string): Promise<{ alerts: string; rules: string }> {
+  const page = async (name: string) => {
+    for (const path of [`/${name}`, `/classic/${name}`]) {
+      const res = await fetch(`${prometheusUrl}${path}`).catch(() => undefined);
+      await res?.body?.cancel();
+      if (res?.ok) return `${prometheusUrl}${path}`;
+    }
+    return `${prometheusUrl}/${name}`;
+  };
+  return { alerts: await page('alerts'), rules: await page('rules') };
+}
+
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   const log = options.log ?? (() => undefined);
   const ports = await choosePorts({ ...defaultDemoPorts, ...options.ports });
@@ -117,7 +135,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   };
   try {
     const now = Math.floor(Date.now() / 1000 / 60) * 60;
-    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }) });
+    // checkout runs a canary (10 % of its traffic, `checkout-canary`) for the release-gate step.
+    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }), canary: true });
     const resources = options.resources ?? join(root, 'deploy/demo/resources');
     const rulesDir = join(work, 'rules');
     const dataDir = join(work, 'data');
@@ -166,7 +185,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         'scrape_configs:',
         '  - job_name: mesh',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.traffic}"] }]`,
-        '  - job_name: vigil-api',
+        // `vigil all` serves every role's metrics; alert-rules/vigil-self-monitoring.yaml knows this job name.
+        '  - job_name: vigil-all',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.api}"] }]`,
         '',
       ].join('\n'),
@@ -207,7 +227,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--log-level=warn',
     ]);
     await waitUntil('vigil all', httpOk(`${urls.api}/readyz`), children.vigil, 120_000);
-    return { urls, receiver, workDir: work, output: (name) => children[name]?.output ?? '', stop };
+    return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output ?? '', stop };
   } catch (error) {
     await stop();
     throw error;

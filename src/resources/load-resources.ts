@@ -11,7 +11,9 @@ import { refKey, type SourcedResource } from '../model/resource.js';
 export interface LoadedResources {
   readonly resources: SourcedResource[];
   readonly issues: Issue[];
+  /** The user's files read (the built-in ones are counted apart). */
   readonly files: number;
+  readonly builtinFiles: number;
 }
 
 function yamlFiles(path: string): string[] {
@@ -49,7 +51,8 @@ export function loadResources(paths: readonly string[], cwd: string, options: Lo
   const importOptions: ImportOptions = options.foreign ?? defaultTranslateOptions;
   const claim = (value: Readonly<Record<string, unknown>>) => importOptions.from !== undefined || foreignFormat(value) !== undefined;
   let files = 0;
-  const read = (paths: readonly string[], display: (file: string) => string) => {
+  const read = (paths: readonly string[], display: (file: string) => string): number => {
+    const filesBefore = files;
     for (const path of paths) {
       let list: string[];
       try {
@@ -66,8 +69,10 @@ export function loadResources(paths: readonly string[], cwd: string, options: Lo
         foreign.push(...parsed.foreign);
       }
     }
+    return files - filesBefore;
   };
-  read(paths, (file) => relative(cwd, file) || file);
+  const userFiles = read(paths, (file) => relative(cwd, file) || file);
+  let builtinFiles = 0;
   if (foreign.length > 0) {
     // All files at once: OpenSLO SLOs may name SLIs and alert policies defined in other files.
     const converted = importDocuments(foreign, importOptions);
@@ -78,9 +83,9 @@ export function loadResources(paths: readonly string[], cwd: string, options: Lo
     // User files win over built-ins of the same kind and name, so a team can override a shipped template.
     const userKeys = new Set(resources.map((r) => `${r.kind}/${refKey(r.metadata)}`));
     const before = resources.length;
-    read(builtinPaths, (file) => `(built-in) ${relative(fileURLToPath(new URL('../../', import.meta.url)), file)}`);
+    builtinFiles = read(builtinPaths, (file) => `(built-in) ${relative(fileURLToPath(new URL('../../', import.meta.url)), file)}`);
     const builtins = resources.splice(before).filter((r) => !userKeys.has(`${r.kind}/${refKey(r.metadata)}`));
     resources.push(...builtins);
   }
-  return { resources, issues, files };
+  return { resources, issues, files: userFiles, builtinFiles };
 }

@@ -15,6 +15,14 @@ export interface SloTarget {
 
 export type ApplyOutcome = 'written' | 'unchanged';
 
+/**
+ * The sink's checker (promtool) refused an SLO's rules: retrying the same rules cannot help, so the
+ * controller records the reason on the SLO and waits for its inputs to change; other SLOs are unaffected.
+ */
+export class RulesRejectedError extends Error {
+  override readonly name = 'RulesRejectedError';
+}
+
 export interface RuleSink {
   /** Loads what already exists; `onDrift` names an SLO whose output changed or vanished behind our back. */
   start(onDrift: (slo: { namespace: string; name: string }) => void): Promise<void>;

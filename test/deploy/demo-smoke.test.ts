@@ -3,11 +3,16 @@
  * at once, fast cycles. A real Prometheus evaluates the generated rules, a real Alertmanager routes the page
  * to the receiver, and `vigil all` reports the burn through the REST API.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadResources } from '../../src/resources/load-resources.js';
+import { canaryQueries } from '../../src/rules/canary-query.js';
+import { compile } from '../../src/rules/compile.js';
 import { startDemoStack, type DemoStack } from '../../src/demo/stack.js';
 import { waitFor } from '../support/processes.js';
 import { dashboardFiles, emptyQueries } from './dashboard-queries.js';
 
+const root = join(import.meta.dirname, '../..');
 let stack: DemoStack;
 
 beforeAll(async () => {
@@ -46,6 +51,63 @@ it('an injected checkout outage pages through Alertmanager, and the API shows th
     return checkout && checkout.fresh && (checkout.burnRate1h ?? 0) > 14.4 ? checkout : undefined;
   }, { timeoutMs: 120_000, intervalMs: 1000 });
   expect(item.burnRate1h).toBeGreaterThan(14.4);
+
+  // The release gate fails while checkout burns, and passes for a healthy SLO, from the same stack.
+  const gate = async (slo: string) => fetch(`${stack.urls.api}/api/v1/slos/shop/${slo}/gate?maxBurnRate=2&window=5m`);
+  const failing = await gate('checkout-availability');
+  expect(failing.status).toBe(412);
+  expect(((await failing.json()) as { reasons: Array<{ code: string }> }).reasons.map((r) => r.code)).toContain('BURNING');
+  const healthy = await waitFor('a passing gate for frontend', async () => ((await gate('frontend-availability')).status === 200 ? true : undefined), { timeoutMs: 60_000, intervalMs: 1000 });
+  expect(healthy).toBe(true);
+
+  // The canary's own burn rate (the query deploy/delivery ships), from the demo's Prometheus: 50 % errors on 99.95 %.
+  const canary = compile(loadResources([join(root, 'deploy/demo/resources')], root).resources).slos.find((s) => s.name === 'checkout-availability')!;
+  const queries = canaryQueries(canary, 60_000, { label: 'destination_workload', value: 'checkout-canary' });
+  if (!queries.ok) throw new Error(queries.message);
+  const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: queries.queries.burnRate })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+  expect(Number(body.data.result[0]?.value[1])).toBeGreaterThan(500);
+});
+
+/** Services with a live incident in this test (src/demo/mesh.ts demoIncidents): a burn page for them is true. */
+const incidentServices = new Set(['checkout', 'catalog']);
+
+interface PrometheusAlertRule {
+  readonly name: string;
+  readonly state: 'inactive' | 'pending' | 'firing';
+  readonly labels: Record<string, string>;
+  readonly alerts: ReadonlyArray<{ readonly labels: Record<string, string>; readonly state: string }>;
+}
+
+it('nothing pages but the injected incidents: no self-monitoring page, pending or firing', { timeout: 180_000 }, async () => {
+  const prometheus = stack.urls.prometheus;
+  const query = async <T>(path: string): Promise<T> => ((await (await fetch(`${prometheus}${path}`)).json()) as { data: T }).data;
+  // Settled: Prometheus has scraped `vigil all` and evaluated the self-monitoring rules after that.
+  const scrapedAt = await waitFor('a successful scrape of vigil all', async () => {
+    const result = await query<{ result: Array<{ value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent('max(up{job=~"vigil.*"}) == 1')}`);
+    return result.result[0]?.value[0];
+  }, { timeoutMs: 60_000, intervalMs: 1000 });
+  const groups = await waitFor('the self-monitoring rules evaluated after that scrape', async () => {
+    const data = await query<{ groups: Array<{ name: string; lastEvaluation: string; rules: PrometheusAlertRule[] }> }>('/api/v1/rules?type=alert');
+    const self = data.groups.find((g) => g.name === 'vigil-self-monitoring');
+    return self && Date.parse(self.lastEvaluation) / 1000 > scrapedAt + 1 ? data.groups : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 1000 });
+
+  const allowed = (labels: Record<string, string>) => labels.alertname === 'VigilErrorBudgetBurn' && incidentServices.has(labels.service ?? '');
+  const falsePages = groups
+    .flatMap((g) => g.rules)
+    .filter((rule) => rule.labels.severity === 'page')
+    .flatMap((rule) => rule.alerts.map((alert) => ({ alertname: rule.name, ...alert.labels, state: alert.state })))
+    .filter((alert) => !allowed(alert));
+  expect(falsePages).toEqual([]);
+  const received = stack.receiver.notifications().filter((n) => n.receiver === 'page' && !allowed(n.labels));
+  expect(received.map((n) => n.labels)).toEqual([]);
+});
+
+it('the printed Prometheus pages and /status answer', async () => {
+  for (const page of [stack.prometheusPages.alerts, stack.prometheusPages.rules]) expect((await fetch(page)).status, page).toBe(200);
+  const status = (await (await fetch(`${stack.urls.api}/status`)).json()) as { brokenFiles: unknown[]; resources: Record<string, unknown> };
+  expect(status.brokenFiles).toEqual([]);
+  expect(Object.keys(status.resources).length).toBeGreaterThan(0);
 });
 
 it('every dashboard panel query returns data from the running demo stack', { timeout: 300_000 }, async () => {

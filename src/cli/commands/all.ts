@@ -82,6 +82,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       cycleMs: worker.cycleMs,
       logger,
       rateLimitPerMinute: rateLimit,
+      // Directory mode's /status (what `vigil controller` serves on its --listen) is served by the API here.
+      ...(shared.source.startsWith('dir:') ? { statusJson: () => role!.statusJson() } : {}),
       registerMetrics: (registry, redis) => {
         registerHealthMetrics(registry, redis);
         adopt(registry, controllerMetrics);

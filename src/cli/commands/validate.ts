@@ -22,7 +22,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   for (const issue of issues) io.stdout(`${formatIssue(issue)}\n`);
   const errors = issues.filter((i) => i.level === 'error').length;
   io.stdout(
-    `${loaded.files} file(s): ${result.slos.length} valid SLO(s), ${result.templates.length} template(s), ${result.policies.length} policy(ies); ${errors} error(s), ${issues.length - errors} warning(s)\n`,
+    `${loaded.files} file(s)${loaded.builtinFiles ? ` (and ${loaded.builtinFiles} built-in)` : ''}: ${result.slos.length} valid SLO(s), ${result.templates.length} template(s), ${result.policies.length} policy(ies); ${errors} error(s), ${issues.length - errors} warning(s)\n`,
   );
   return errors ? 1 : 0;
 }

@@ -29,6 +29,9 @@ export async function startAppFixture(): Promise<AppFixture> {
         cycleMs: 60_000,
         builtins,
         indexCheckEveryMs: 0,
+        // The shared test machine can stall the event loop for over a second; load shedding would then answer
+        // 503 to requests that test something else. server.test.ts tests load shedding on its own.
+        underPressure: { maxEventLoopDelay: 0 },
         ...options,
       });
       apps.push(app);
