@@ -1,5 +1,4 @@
 /** Reads resource files and directories (recursively, *.yaml/*.yml) for the Git-mode commands. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Issue } from '../model/issue.js';
@@ -7,6 +6,7 @@ import { importDocuments, type ImportOptions } from '../import/import.js';
 import { defaultTranslateOptions, foreignFormat } from '../import/imported.js';
 import { parseResourcesYaml, type RawDocument } from '../model/parse-yaml.js';
 import { refKey, type SourcedResource } from '../model/resource.js';
+import { listYamlFilesSync, readResourceFileSync } from './yaml-files.js';
 
 export interface LoadedResources {
   readonly resources: SourcedResource[];
@@ -14,19 +14,6 @@ export interface LoadedResources {
   /** The user's files read (the built-in ones are counted apart). */
   readonly files: number;
   readonly builtinFiles: number;
-}
-
-function yamlFiles(path: string): string[] {
-  const stat = statSync(path);
-  if (stat.isFile()) return [path];
-  return readdirSync(path, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((entry) => {
-      if (entry.name.startsWith('.')) return [];
-      const child = join(path, entry.name);
-      if (entry.isDirectory()) return yamlFiles(child);
-      return /\.ya?ml$/.test(entry.name) ? [child] : [];
-    });
 }
 
 /** Built-in templates and policy sets shipped with Vigil (sli-templates/, alert-rules/ policy files). */
@@ -54,16 +41,19 @@ export function loadResources(paths: readonly string[], cwd: string, options: Lo
   const read = (paths: readonly string[], display: (file: string) => string): number => {
     const filesBefore = files;
     for (const path of paths) {
-      let list: string[];
-      try {
-        list = yamlFiles(resolve(cwd, path));
-      } catch (error) {
-        issues.push({ level: 'error', kind: '', namespace: '', name: '', path: '', file: path, message: `cannot read: ${(error as Error).message}` });
-        continue;
-      }
-      for (const file of list) {
+      // Every file-system problem is one issue naming the path; non-regular files are skipped with a warning.
+      const pathIssue = (file: string, level: Issue['level'], message: string) =>
+        issues.push({ level, kind: '', namespace: '', name: '', path: '', file: display(file), message });
+      const list = listYamlFilesSync(resolve(cwd, path));
+      for (const problem of list.problems) pathIssue(problem.path, problem.level, problem.message);
+      for (const file of list.files) {
+        const read = readResourceFileSync(file);
+        if (!read.ok) {
+          pathIssue(file, read.level, read.message);
+          continue;
+        }
         files++;
-        const parsed = parseResourcesYaml(readFileSync(file, 'utf8'), display(file), 'default', claim);
+        const parsed = parseResourcesYaml(read.text, display(file), 'default', claim);
         resources.push(...parsed.resources);
         issues.push(...parsed.issues);
         foreign.push(...parsed.foreign);
