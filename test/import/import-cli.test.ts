@@ -120,3 +120,33 @@ describe('directory mode reads Sloth specs in place', () => {
     expect(refused.skipped.map((s) => s.message)).toEqual([expect.stringContaining('SLI plugin "getting_started_availability"')]);
   });
 });
+
+describe('AlertingPolicy spec.alert', () => {
+  it('refuses a label that would replace one identifying the alert, and prints the others literally', async () => {
+    const policy = (labels: string) => `apiVersion: sre.vigil.dev/v1alpha1
+kind: AlertingPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  sloRef: {name: s}
+  burnrate: {threshold: "14.4", lookBackWindow: 1h, secondaryWindow: 5m, severity: page}
+  alert:
+    labels: {${labels}}
+    annotations: {summary: "{{ $labels.x }} is down"}
+---
+apiVersion: sre.vigil.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: s, namespace: shop}
+spec:
+  selector: {name: web, namespace: shop}
+  sli: {templateRef: {name: http-requests-success-rate, namespace: vigil-system}}
+  slo: {goal: "99.9", rolling: {length: 30d}}
+`;
+    const bad = await vigil(['validate', '-f', write('policy-bad.yaml', policy('slo: other'))]);
+    expect(bad.stdout).toMatch(/error: AlertingPolicy shop\/p: spec\.alert\.labels\.slo: label "slo" is set by Vigil itself/);
+    expect(bad.code).toBe(1);
+    const good = await vigil(['generate', '-f', write('policy-good.yaml', policy('severity: critical, team: web'))]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/severity: critical\n\s+team: web\n\s+policy: p/);
+    expect(good.stdout).toContain(`summary: '{{ "{{" }} $labels.x {{ "}}" }} is down'`);
+  });
+});

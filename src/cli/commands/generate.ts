@@ -15,6 +15,7 @@ export const usage = `usage: vigil generate -f FILE|DIR [-f …] [-o OUT] [--for
 Reads ServiceLevelIndicatorTemplate, ServiceLevelObjective and AlertingPolicy resources (multi-document
 YAML; sre.vigil.dev/v1alpha1 or Calisti's sre.smm.cisco.com/v1alpha1) and writes the recording and alerting
 rules. Built-in templates (sli-templates/) and the workbook policy set are included unless --no-builtins.
+Sloth and OpenSLO specifications are read in place, as "vigil import" would convert them.
 
   -f, --file PATH        file or directory (recursive *.yaml, *.yml); repeatable
   -o, --output OUT       output file (default: standard output)

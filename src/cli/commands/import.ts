@@ -76,7 +76,10 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
 
   // An SLO that failed the check is left out with everything named after it.
   const failed = new Set(check.issues.filter((i) => i.level === 'error').map((i) => `${i.namespace}/${i.name}`));
-  const writable = imported.filter((r) => ![...failed].some((f) => `${r.metadata.namespace}/${r.metadata.name}`.startsWith(f)));
+  const writable = imported.filter((r) => {
+    const key = `${r.metadata.namespace}/${r.metadata.name}`;
+    return ![...failed].some((f) => key === f || key.startsWith(`${f}-`));
+  });
   const targets = outputPaths(values.file, io.cwd);
   const byFile = new Map<string, ImportedResource[]>();
   for (const r of writable) byFile.set(r.origin.file, [...(byFile.get(r.origin.file) ?? []), r]);

@@ -9,6 +9,7 @@ const usage = `usage: vigil validate -f FILE|DIR [-f …] [--no-builtins]
 
 Checks resources the way the controller would: schema, CEL rules, references, template rendering and
 PromQL parsing. Prints every problem as FILE:LINE and exits 1 when any is an error.
+Sloth and OpenSLO specifications are read in place, as "vigil import" would convert them.
 `;
 
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
