@@ -3,6 +3,7 @@
  * at most 2×) and prints the answer whenever it changes, with the canary's own burn rate from Prometheus —
  * a failing gate during each injected incident, a passing one after.
  */
+import { createPrometheusReader } from '../prometheus/prometheus-reader.js';
 import { canaryQueries, ISTIO_WORKLOAD_LABEL } from '../rules/canary-query.js';
 import type { CompiledSlo } from '../rules/compile.js';
 
@@ -30,13 +31,12 @@ export function watchGate(options: GateWatchOptions): { stop(): void } {
   let last: boolean | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  const prometheus = createPrometheusReader({ url: options.prometheus, timeoutMs: 10_000, attempts: 1 });
 
   const canaryBurn = async (): Promise<string> => {
     if (!canary.ok) return `canary query unavailable: ${canary.message}`;
-    const response = await fetch(`${options.prometheus}/api/v1/query?${new URLSearchParams({ query: canary.queries.burnRate })}`);
-    const body = (await response.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-    const value = body.data?.result?.[0]?.value[1];
-    return value === undefined ? `canary ${options.canaryWorkload}: no traffic yet` : `canary ${options.canaryWorkload} burning at ${Number(Number(value).toPrecision(3))}× over 1m`;
+    const [sample] = await prometheus.instantQuery(canary.queries.burnRate, Date.now());
+    return sample === undefined ? `canary ${options.canaryWorkload}: no traffic yet` : `canary ${options.canaryWorkload} burning at ${Number(sample.value.toPrecision(3))}× over 1m`;
   };
 
   const check = async () => {

@@ -5,6 +5,7 @@
  * value at any t costs O(1) whatever the history length or the number of past incidents. The live /metrics
  * server and the OpenMetrics backfill both call `at(t)` — history and live data agree by construction.
  */
+import { normalCdf } from '../health/normal-tail.js';
 import { mulberry32 } from '../runtime/random.js';
 import { istioBucketsMs, type Incident, type IncidentSchedule, type MeshConfig, type MeshEdge, type MeshService } from './mesh.js';
 
@@ -107,15 +108,6 @@ export function seededRandom(seed: number, key: string): () => number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x85ebca6b) >>> 0;
   return mulberry32(h);
-}
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
 const DAY = 86400;

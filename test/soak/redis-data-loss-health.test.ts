@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTrafficServer, type TrafficServer } from '../../src/demo/traffic-server.js';
 import { createPrometheusReader } from '../../src/prometheus/prometheus-reader.js';
 import type { HealthResult } from '../../src/health/health-result.js';
-import { CYCLE_SCHEDULER_ID, healthKeys } from '../../src/redis/health-keys.js';
+import { CYCLE_SCHEDULER_ID, healthKeys } from '../../src/redis/redis-keys.js';
 import { startHealthWorker, type HealthWorker } from '../../src/worker/health-worker.js';
 import { waitFor } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';

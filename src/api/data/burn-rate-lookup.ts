@@ -37,7 +37,7 @@ export async function lookUpBurnRates(ctx: ApiContext, view: SloView, stored: St
     const identity = { slo: view.name, namespace: view.namespace };
     const [first, ...rest] = missing.map((w): Expr => selector(series.errorRatio(w), identity));
     const expr = rest.reduce((a, b) => binary('or', a, b), first!);
-    for (const s of await ctx.prometheus.instant(expr.print(), ctx.now())) {
+    for (const s of await ctx.prometheus.instantQuery(expr.print(), ctx.now())) {
       const window = missing.find((w) => series.errorRatio(w) === s.name);
       if (window && Number.isFinite(s.value)) queried.set(window, s.value);
     }

@@ -10,7 +10,7 @@ import type { ApiContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { errorResponses, RangeQuery, SloParams } from '../schemas/common.js';
 import { AlertingStrategy, AlertStates, BudgetSeries, BurnRates, BurnRatesQuery, StrategyQuery } from '../schemas/slo.js';
-import { parseRange } from '../time-range.js';
+import { parseRange, rangePoints } from '../time-range.js';
 import { findSlo } from './slos.js';
 
 export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
@@ -59,7 +59,7 @@ export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
       const expr = selector(series.errorRatioPeriod, { slo: view.name, namespace: view.namespace }).print();
       const budget = 1 - view.objective;
       const byTime = new Map<number, number>();
-      for (const s of await ctx.prometheus.range(expr, range.start, range.end, range.step)) for (const p of s.points) if (Number.isFinite(p.v)) byTime.set(p.t, p.v);
+      for (const [t, v] of await rangePoints(ctx.prometheus, expr, range)) byTime.set(t, v);
       const points = [...byTime]
         .sort(([a], [b]) => a - b)
         .map(([t, ratio]) => {
