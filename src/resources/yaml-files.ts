@@ -4,7 +4,9 @@
  * dangling or looping symlinks and unreadable directories are reported and skipped; FIFOs, sockets and
  * devices named `*.yaml` are skipped with a warning and never opened for reading (a FIFO would block);
  * a file is opened non-blocking and checked to be a regular file before it is read; files above
- * MAX_RESOURCE_FILE_BYTES are refused; directory cycles through symlinks are walked once.
+ * MAX_RESOURCE_FILE_BYTES are refused; symbolic links to files are followed, linked directories are not
+ * entered (no loops). Entries whose name starts with a dot are skipped (editors' swap files, `..data` of
+ * mounted ConfigMaps). Files come depth first, names in code-unit order.
  */
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
@@ -26,6 +28,7 @@ export interface YamlFileList {
 }
 
 const yamlName = /\.ya?ml$/;
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 function kindOf(info: Stats): string {
   if (info.isFIFO()) return 'a FIFO';
@@ -53,6 +56,7 @@ function classify(walk: Walk, path: string, name: string, info: Stats | undefine
     return 'skip';
   }
   if (info.isDirectory()) {
+    if (symlink) return 'skip'; // linked directories are not entered: no loops, no trees from elsewhere
     const id = `${info.dev}:${info.ino}`;
     if (walk.visited.has(id)) return 'skip'; // a symlink back up the tree: walked already
     walk.visited.add(id);
@@ -92,7 +96,7 @@ export function listYamlFilesSync(root: string): YamlFileList {
       walk.problems.push({ path: dir, level: 'error', message: `cannot read: ${fsErrorReason(error)}` });
       return;
     }
-    for (const entry of entries) {
+    for (const entry of entries.sort(byName)) {
       if (entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
       if (entry.isFile()) {
@@ -110,7 +114,7 @@ export function listYamlFilesSync(root: string): YamlFileList {
     }
   };
   visit(root);
-  return { files: walk.files.sort(), problems: walk.problems };
+  return { files: walk.files, problems: walk.problems };
 }
 
 /** The async twin of listYamlFilesSync, for the directory source (it must not block the event loop). */
@@ -135,7 +139,7 @@ export async function listYamlFiles(root: string): Promise<YamlFileList> {
       walk.problems.push({ path: dir, level: 'error', message: `cannot read: ${fsErrorReason(error)}` });
       return;
     }
-    for (const entry of entries) {
+    for (const entry of entries.sort(byName)) {
       if (entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
       if (entry.isFile()) {
@@ -153,7 +157,7 @@ export async function listYamlFiles(root: string): Promise<YamlFileList> {
     }
   };
   await visit(root);
-  return { files: walk.files.sort(), problems: walk.problems };
+  return { files: walk.files, problems: walk.problems };
 }
 
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string; level: 'error' | 'warning' };

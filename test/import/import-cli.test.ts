@@ -94,6 +94,13 @@ describe('bad input: one line each, exit 1', () => {
     expect(readFileSync(join(out, 'mixed.yaml'), 'utf8')).toContain('name: shop-good');
   });
 
+  it('an output directory that cannot be created is one line naming it, exit 1 (issue 12 item 6)', async () => {
+    const blocker = write('not-a-dir', 'a file where the output directory should go\n');
+    const r = await vigil(['import', '--from', 'openslo', '-f', join(fixtures, 'openslo-v1.yaml'), '-o', join(blocker, 'out'), '--namespace', 'shop']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^vigil import: cannot create ${blocker}/out: (already exists|a parent is not a directory)\\n$`));
+  });
+
   it('usage errors exit 2', async () => {
     expect((await vigil(['import', '-f', 'x', '-o', 'y'])).code).toBe(2);
     expect((await vigil(['import', '--from', 'nobl9', '-f', 'x', '-o', 'y'])).stderr).toContain('--from must be sloth or openslo');

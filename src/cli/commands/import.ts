@@ -1,5 +1,5 @@
 /** `vigil import`: Sloth or OpenSLO specs in, Vigil resources out (one YAML file per source file). */
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { importedFileText } from '../../import/imported-yaml.js';
 import type { ImportedResource } from '../../import/imported.js';
@@ -7,7 +7,7 @@ import { parseDuration } from '../../model/duration.js';
 import { formatIssue } from '../../model/issue.js';
 import { compile } from '../../rules/compile.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
-import type { CommandIo } from '../io.js';
+import { fsErrorReason, writeFileAtomically, type CommandIo } from '../io.js';
 import { loadResources } from '../../resources/load-resources.js';
 
 export const usage = `usage: vigil import --from sloth|openslo -f FILE|DIR [-f …] -o DIR [--namespace NS] [--sloth-period 30d] [--keep-going]
@@ -95,10 +95,18 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     written.set(target, file);
   }
   for (const [target, file] of written) {
-    mkdirSync(dirname(target), { recursive: true });
-    const temporary = `${target}.tmp-${process.pid}`;
-    writeFileSync(temporary, importedFileText(file, byFile.get(file)!, `vigil import --from ${from}`));
-    renameSync(temporary, target);
+    // Output errors are one line naming the path and the reason (as in generate), never a stack trace.
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+    } catch (error) {
+      io.stderr(`vigil import: cannot create ${dirname(target)}: ${fsErrorReason(error)}\n`);
+      return 1;
+    }
+    const result = writeFileAtomically(target, [importedFileText(file, byFile.get(file)!, `vigil import --from ${from}`)]);
+    if (!result.ok) {
+      io.stderr(`vigil import: ${result.message}\n`);
+      return 1;
+    }
   }
   const count = (kind: string) => writable.filter((r) => r.kind === kind).length;
   io.stderr(
