@@ -116,7 +116,8 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
       // Per client address, not per presented token: random bogus tokens must not each get a fresh budget
       // (in Kubernetes mode every unknown token costs a TokenReview).
       keyGenerator: (request) => request.ip,
-      errorResponseBuilder: (_request, context) => apiError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`),
+      // context.after is the time until the window resets, not the window: name the window itself.
+      errorResponseBuilder: (_request, context) => apiError('RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });
   }
   await app.register(swagger, {

@@ -1,7 +1,8 @@
 /**
  * Time range parameters of the time-series routes, checked before Prometheus is asked: times are RFC 3339
  * or Unix seconds, the range is at most `maxRangeSeconds` (90 d), and the step at least `minStepSeconds`
- * (15 s) and at least range / `maxPoints` (11,000, Prometheus's own limit per series).
+ * (15 s) and at least range / `maxPoints` (11,000, Prometheus's own limit per series), and at most the
+ * longest range.
  */
 import { parseDuration } from '../model/duration.js';
 import type { MetricsReader } from '../prometheus/prometheus-reader.js';
@@ -47,6 +48,8 @@ export function parseRange(query: { start?: string; end?: string; step?: string 
     const parsed = /^\d+(\.\d+)?$/.test(query.step) ? Number(query.step) : duration.ok ? duration.ms / 1000 : undefined;
     if (parsed === undefined) throw apiError('INVALID_REQUEST', `step "${query.step}" is not a duration (e.g. 1m, 1h) or a number of seconds`);
     if (parsed < minStep) throw apiError('STEP_TOO_SMALL', `step ${query.step} is too small for this range: at least ${minStep}s (≥ ${limits.minStepSeconds}s and ≤ ${limits.maxPoints} points)`);
+    // Prometheus rejects absurd steps (and Infinity) with an error the API would report as its own outage.
+    if (!(parsed <= limits.maxRangeSeconds)) throw apiError('STEP_TOO_LARGE', `step ${query.step} is too large: at most ${limits.maxRangeSeconds / 86_400} days (the longest range)`);
     step = parsed;
   }
   return { start, end, step };

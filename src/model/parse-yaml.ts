@@ -13,6 +13,9 @@ export interface ParsedFile {
   readonly foreign: RawDocument[];
 }
 
+/** Alias expansions allowed per document (the `yaml` library's maxAliasCount); resources need none or a few. */
+export const MAX_ALIAS_COUNT = 100;
+
 export interface RawDocument {
   readonly value: Readonly<Record<string, unknown>>;
   readonly origin: ResourceOrigin;
@@ -46,8 +49,18 @@ export function parseResourcesYaml(
       return;
     }
     if (doc.contents === null) return; // an empty document (e.g. trailing ---)
-    const value: unknown = doc.toJS();
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    let value: unknown;
+    try {
+      // Aliases expand on conversion: a "billion laughs" document would take minutes and gigabytes.
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      issues.push({ ...base, level: 'error', document, line: startLine, message: `YAML: ${/alias/i.test(reason) ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}; a YAML bomb?)` : reason}` });
+      return;
+    }
+    // An empty document (a trailing `---`, or one holding only comments) parses to null: nothing to read.
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'object' || Array.isArray(value)) {
       issues.push({ ...base, level: 'error', document, line: startLine, message: 'a document must be a Kubernetes object (a mapping)' });
       return;
     }

@@ -80,7 +80,7 @@ export const SloSpec = Type.Object(
           { additionalProperties: false },
         ),
         parameters: Type.Optional(
-          Type.Record(Type.String(), Type.String({ maxLength: 1024 }), { description: 'values for the template parameters' }),
+          Type.Record(Type.String(), Type.String({ maxLength: 1024 }), { maxProperties: 32, description: 'values for the template parameters' }),
         ),
       },
       { additionalProperties: false },

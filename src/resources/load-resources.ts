@@ -1,13 +1,12 @@
 /** Reads resource files and directories (recursively, *.yaml/*.yml) for the Git-mode commands. */
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Issue } from '../model/issue.js';
 import { importDocuments, type ImportOptions } from '../import/import.js';
 import { defaultTranslateOptions, foreignFormat } from '../import/imported.js';
 import { parseResourcesYaml, type RawDocument } from '../model/parse-yaml.js';
 import { refKey, type SourcedResource } from '../model/resource.js';
-import { yamlFiles } from './walk.js';
+import { listYamlFilesSync, readResourceFileSync } from './yaml-files.js';
 
 export interface LoadedResources {
   readonly resources: SourcedResource[];
@@ -42,16 +41,19 @@ export function loadResources(paths: readonly string[], cwd: string, options: Lo
   const read = (paths: readonly string[], display: (file: string) => string): number => {
     const filesBefore = files;
     for (const path of paths) {
-      let list: string[];
-      try {
-        list = yamlFiles(resolve(cwd, path));
-      } catch (error) {
-        issues.push({ level: 'error', kind: '', namespace: '', name: '', path: '', file: path, message: `cannot read: ${(error as Error).message}` });
-        continue;
-      }
-      for (const file of list) {
+      // Every file-system problem is one issue naming the path; non-regular files are skipped with a warning.
+      const pathIssue = (file: string, level: Issue['level'], message: string) =>
+        issues.push({ level, kind: '', namespace: '', name: '', path: '', file: display(file), message });
+      const list = listYamlFilesSync(resolve(cwd, path));
+      for (const problem of list.problems) pathIssue(problem.path, problem.level, problem.message);
+      for (const file of list.files) {
+        const read = readResourceFileSync(file);
+        if (!read.ok) {
+          pathIssue(file, read.level, read.message);
+          continue;
+        }
         files++;
-        const parsed = parseResourcesYaml(readFileSync(file, 'utf8'), display(file), 'default', claim);
+        const parsed = parseResourcesYaml(read.text, display(file), 'default', claim);
         resources.push(...parsed.resources);
         issues.push(...parsed.issues);
         foreign.push(...parsed.foreign);

@@ -85,6 +85,12 @@ describe('time series from Prometheus', () => {
     expect(body.points[0].t).toBe((T - H) / 1000);
   });
 
+  it('the timeline of an entity with neither a result nor history is 404, not an empty 200', async () => {
+    const { status, body } = await get('/api/v1/health/{kind}/{namespace}/{name}/timeline', `/api/v1/health/service/shop/nothing/timeline?start=${(T - H) / 1000}&end=${T / 1000}&step=10m`);
+    expect([status, body.error]).toEqual([404, 'ENTITY_NOT_FOUND']);
+    expect(body.message).toContain('service shop/nothing');
+  });
+
   it('an unknown SLO is 404 before Prometheus is asked', async () => {
     const { status, body } = await get('/api/v1/slos/{namespace}/{name}/budget', '/api/v1/slos/shop/nothing/budget');
     expect([status, body.error]).toEqual([404, 'SLO_NOT_FOUND']);

@@ -202,6 +202,9 @@ describe('time ranges are checked before Prometheus is asked', () => {
     ['start=2026-01-01T00:00:00Z&end=2026-03-01T00:00:00Z&step=1m', 'STEP_TOO_SMALL', /at least 464s/],
     ['start=yesterday', 'INVALID_TIME', /start "yesterday"/],
     ['step=often', 'INVALID_REQUEST', /step "often"/],
+    ['step=100000000d', 'INVALID_REQUEST', /step "100000000d"/],
+    ['step=1000d', 'STEP_TOO_LARGE', /step 1000d is too large: at most 90 days/],
+    ['step=99999999999999999999', 'STEP_TOO_LARGE', /too large/],
   ])('%s → %s', async (query, code, message) => {
     const { status, body } = await call('GET', '/api/v1/slos/{namespace}/{name}/budget', `${url}?${query}`);
     expect(status).toBe(400);
@@ -213,6 +216,8 @@ describe('time ranges are checked before Prometheus is asked', () => {
     const { status, body } = await call('GET', '/api/v1/health/{kind}/{namespace}/{name}/timeline', '/api/v1/health/service/shop/checkout/timeline?start=10&end=5');
     expect(status).toBe(400);
     expect(body.error).toBe('INVALID_RANGE');
+    const huge = await call('GET', '/api/v1/health/{kind}/{namespace}/{name}/timeline', '/api/v1/health/service/shop/checkout/timeline?step=99999999999999999999');
+    expect([huge.status, huge.body.error]).toEqual([400, 'STEP_TOO_LARGE']);
   });
 });
 

@@ -60,7 +60,10 @@ describe('listening server', () => {
     for (let i = 0; i < 5; i++) statuses.push((await fetch(`${base}/api/v1/templates`)).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     const limited = await fetch(`${base}/api/v1/templates`);
-    expect(await limited.json()).toMatchObject({ error: 'RATE_LIMITED', message: expect.stringContaining('rate limit of 3 requests') });
+    const body = (await limited.json()) as { error: string; message: string };
+    expect(body.error).toBe('RATE_LIMITED');
+    // The window (a minute), not the seconds left until it resets.
+    expect(body.message).toMatch(/^rate limit of 3 requests per minute exceeded; retry in \d+ s$/);
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 

@@ -5,6 +5,7 @@
  * is what the soak compares the worker's figures with.
  */
 import type { MeshConfig, MeshService } from '../../src/demo/mesh.js';
+import { startTrafficServer, type TrafficServer } from '../../src/demo/traffic-server.js';
 
 export const SOAK_NAMESPACE = 'soak';
 /** Error ratio of a normal service: a 99.9 % SLO burns at 0.2×, never near a page. */
@@ -50,4 +51,9 @@ export function soakMesh(options: { services: number; burning: number; origin: n
     edges: services.map((s) => ({ source: 'istio-ingressgateway', sourceNamespace: 'istio-system', destination: s.name, rps: 20 })),
     incidents: [],
   };
+}
+
+/** Serves the soak mesh's /metrics on a free loopback port (the demo's traffic server). */
+export function startSoakTraffic(options: { services: number; burning: number; origin: number }): Promise<TrafficServer> {
+  return startTrafficServer({ config: soakMesh(options) });
 }

@@ -52,7 +52,7 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       schema: {
         tags: ['health'],
         summary: 'Health score of one entity over time',
-        description: `A Prometheus range query of ${healthScoreMetric}. Range ≤ 90 d, step ≥ 15 s and ≥ range/11000.`,
+        description: `A Prometheus range query of ${healthScoreMetric}. Range ≤ 90 d, step ≥ 15 s and ≥ range/11000, ≤ 90 d. 404 when the entity has neither a current result nor history in the range.`,
         params: EntityParams,
         querystring: RangeQuery,
         response: { 200: Timeline, ...errorResponses },
@@ -64,7 +64,13 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       const range = parseRange(request.query, ctx.now(), ctx.limits);
       const expr = selector(healthScoreMetric, { kind, namespace, name }).print();
       const byTime = new Map<number, number>();
-      for (const [t, v] of await rangePoints(ctx.prometheus, expr, range)) byTime.set(t, v);
+      const points = await rangePoints(ctx.prometheus, expr, range);
+      for (const [t, v] of points) byTime.set(t, v);
+      // An entity with neither a current result nor any history does not exist (a typo, not an empty range);
+      // one that had history keeps its timeline after it is gone.
+      if (points.length === 0 && !(await ctx.health.one(kind, namespace, name))) {
+        throw apiError('ENTITY_NOT_FOUND', `no health result and no ${healthScoreMetric} history for ${kind} ${namespace}/${name}`);
+      }
       return { kind, namespace, name, ...range, points: [...byTime].sort(([a], [b]) => a - b).map(([t, score]) => ({ t, score })) };
     },
   );
