@@ -2,7 +2,7 @@
  * Vigil's Grafana dashboards as code: four dashboards built from small panel helpers, written to
  * deploy/grafana/dashboards/*.json by write-dashboards.ts (a test fails when the JSON drifts from this file).
  * Every query uses the `datasource` template variable (type datasource, Prometheus) — no `${DS_…}` inputs —
- * and only Vigil's public names (DESIGN.md "Public names") plus Istio/cAdvisor metrics for raw signals.
+ * and only Vigil's public names (ARCHITECTURE.md "Public names") plus Istio/cAdvisor metrics for raw signals.
  */
 
 type Json = Record<string, unknown>;

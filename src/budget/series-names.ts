@@ -1,6 +1,6 @@
 /**
  * The recorded series and alert names the budget worker reads, taken from the rule generator's names
- * module (src/rules/names.ts, DESIGN.md "Public names"); the worker spells them nowhere else.
+ * module (src/rules/names.ts, ARCHITECTURE.md "Public names"); the worker spells them nowhere else.
  */
 import { alertName, labels as ruleLabels, series as ruleSeries } from '../rules/names.js';
 import { STANDARD_WINDOWS_MS } from '../rules/windows.js';

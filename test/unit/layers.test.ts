@@ -70,7 +70,7 @@ function crossFolderImports(files: readonly string[] = sourceFiles(src)): Folder
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(importPattern)) {
       const spec = match[2]!;
-      const target = resolve(dirname(file), spec);
+      const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
       const from = folderOf(file);
       const to = relative(src, target).startsWith('..') ? `outside src: ${relative(repo, target)}` : folderOf(target);
       if (from !== to) found.push({ file: relative(repo, file), spec, from, to });

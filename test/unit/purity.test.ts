@@ -1,5 +1,5 @@
 /**
- * The core stays pure (STYLE.md): model, promql, rules, budget and health take data and return data.
+ * The core stays pure (ARCHITECTURE.md, "Decisions and their reasons"): model, promql, rules, budget and health take data and return data.
  * This test fails when one of their files imports an I/O module or reads the clock or the environment.
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';

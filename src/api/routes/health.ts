@@ -10,7 +10,7 @@ import { errorResponses, RangeQuery } from '../schemas/common.js';
 import { EntityParams, HealthEntity, HealthList, HealthQuery, Timeline } from '../schemas/other.js';
 import { parseRange, rangePoints } from '../time-range.js';
 
-/** The health worker's exported score (DESIGN.md "Public names"). */
+/** The health worker's exported score (ARCHITECTURE.md "Public names"). */
 export const healthScoreMetric = 'vigil_health_score';
 
 const out = (e: HealthEntry) => ({ ...e, at: new Date(e.at).toISOString(), reasons: [...e.reasons], signals: { ...e.signals } });

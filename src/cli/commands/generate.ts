@@ -1,13 +1,8 @@
 /** `vigil generate`: SLO resources in, Prometheus rules out (Git/CI mode, no servers). */
 import { resolve } from 'node:path';
-import { formatIssue, type Issue } from '../../model/issue.js';
-import { issueAt } from '../../model/validate.js';
-import { compile, type CompiledSlo } from '../../rules/compile.js';
-import { outputFormats, renderOutputChunks, type OutputFormat } from '../../rules/render-output.js';
-import { onPath, promtoolCheckText } from '../../sink/promtool-check.js';
+import { formatIssue, generate, outputFormats, type OutputFormat } from '../../index.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import { writeFileAtomically, type CommandIo } from '../io.js';
-import { loadResources } from '../../resources/load-resources.js';
 
 export const usage = `usage: vigil generate -f FILE|DIR [-f …] [-o OUT] [--format rule-file|prometheus-rule] [--label K=V …]
                       [--keep-going] [--no-builtins]
@@ -58,26 +53,19 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     labels[key] = rest.join('=');
   }
 
-  const loaded = loadResources(values.file, io.cwd, { builtins: !values['no-builtins'] });
-  const result = compile(loaded.resources);
-  const issues = [...loaded.issues, ...result.issues];
-  let slos = result.slos;
-  if (checkRules === 'promtool' || (checkRules === 'auto' && onPath('promtool', io.env))) {
-    const vetted = await vetWithPromtool(slos);
-    if (!vetted.ok) {
-      io.stderr(`vigil generate: ${vetted.message}\n`);
-      return 1;
-    }
-    slos = vetted.slos;
-    issues.push(...vetted.issues);
-  }
-  for (const issue of issues) io.stderr(`${formatIssue(issue)}\n`);
-  const failed = issues.some((i) => i.level === 'error');
-  if (failed && !values['keep-going']) {
-    io.stderr(`vigil generate: ${issues.filter((i) => i.level === 'error').length} error(s); no rules written (use --keep-going to emit the valid SLOs)\n`);
+  const result = await generate(values.file, { cwd: io.cwd, builtins: !values['no-builtins'], format: values.format as OutputFormat, labels, checkRules, env: io.env });
+  if (!result.ok) {
+    io.stderr(`vigil generate: ${result.message}\n`);
     return 1;
   }
-  const chunks = renderOutputChunks(slos, values.format as OutputFormat, { labels });
+  const { issues, errors } = result;
+  for (const issue of issues) io.stderr(`${formatIssue(issue)}\n`);
+  const failed = errors > 0;
+  if (failed && !values['keep-going']) {
+    io.stderr(`vigil generate: ${errors} error(s); no rules written (use --keep-going to emit the valid SLOs)\n`);
+    return 1;
+  }
+  const chunks = result.chunks();
   if (values.output && values.output !== '-') {
     const written = writeFileAtomically(resolve(io.cwd, values.output), chunks);
     if (!written.ok) {
@@ -87,29 +75,6 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   } else {
     for (const chunk of chunks) io.stdout(chunk);
   }
-  io.stderr(`vigil generate: ${slos.length} SLO(s), ${slos.reduce((n, s) => n + s.groups.reduce((m, g) => m + g.rules.length, 0), 0)} rules\n`);
+  io.stderr(`vigil generate: ${result.slos.length} SLO(s), ${result.rules} rules\n`);
   return failed ? 1 : 0;
-}
-
-/**
- * One promtool run over all SLOs' rules. promtool names the group of each rule it refuses, and every group
- * belongs to one SLO, so exactly those SLOs are set aside (with an error each) and the others are kept.
- */
-async function vetWithPromtool(slos: readonly CompiledSlo[]): Promise<{ ok: true; slos: CompiledSlo[]; issues: Issue[] } | { ok: false; message: string }> {
-  let check: Awaited<ReturnType<typeof promtoolCheckText>>;
-  try {
-    check = await promtoolCheckText([...renderOutputChunks(slos, 'rule-file')].join(''));
-  } catch (error) {
-    return { ok: false, message: `cannot run promtool: ${error instanceof Error ? error.message : String(error)} (use --check-rules none to skip the check)` };
-  }
-  if (check.ok) return { ok: true, slos: [...slos], issues: [] };
-  const issues: Issue[] = [];
-  const kept = slos.filter((slo) => {
-    const refused = slo.groups.flatMap((g) => check.byGroup.get(g.name) ?? []);
-    if (refused.length === 0) return true;
-    issues.push(issueAt(slo.resource, ['spec'], `promtool check rules refuses its rules: ${refused.slice(0, 3).join(' | ')}`));
-    return false;
-  });
-  if (issues.length === 0) return { ok: false, message: `promtool check rules refuses the output: ${check.other.slice(0, 5).join(' | ')}` };
-  return { ok: true, slos: kept, issues };
 }
