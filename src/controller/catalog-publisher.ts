@@ -15,7 +15,7 @@ import type { SloCatalogEntry } from '../budget/slo.js';
 import { catalogEntryFromCompiled } from '../catalog/catalog-entry.js';
 import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../catalog/slo-catalog.js';
 import { redisKeys } from '../redis/redis-keys.js';
-import { catalogKeys } from '../redis/catalog-keys.js';
+import { catalogKeys } from '../redis/redis-keys.js';
 
 export interface SloPublisher {
   /** The SLO compiled to this; undefined when it was deleted (an invalid SLO keeps its last entry, as it keeps its rules). */

@@ -7,8 +7,9 @@
 import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { HealthResult } from '../health/health-result.js';
-import { healthKeys } from '../redis/health-keys.js';
+import { healthKeys } from '../redis/redis-keys.js';
 import { lastKnown, readFailuresCounter } from '../observability/last-known.js';
+import { HEALTH_STALE_AFTER_MS, isFresh } from './freshness.js';
 
 export const HEALTH_SCORE = 'vigil_health_score';
 export const HEALTH_SIGNAL_SCORE = 'vigil_health_signal_score';
@@ -45,7 +46,7 @@ function healthSamples(results: readonly HealthResult[], now: number, staleAfter
   const signal: HealthSample[] = [];
   let stale = 0;
   for (const r of results) {
-    if (now - r.at > staleAfterMs) {
+    if (!isFresh(r.at, now, staleAfterMs)) {
       stale++;
       continue;
     }
@@ -65,7 +66,7 @@ function healthSamples(results: readonly HealthResult[], now: number, staleAfter
  * out once stale.
  */
 export function registerHealthMetrics(registry: Registry, redis: Redis, options: { staleAfterMs?: number; now?: () => number; readTimeoutMs?: number } = {}): void {
-  const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
+  const staleAfterMs = options.staleAfterMs ?? HEALTH_STALE_AFTER_MS;
   const now = options.now ?? (() => Date.now());
   const readFailures = readFailuresCounter(registry);
   const results = lastKnown(() => readHealthResults(redis), { timeoutMs: options.readTimeoutMs ?? 2000, onFailure: () => readFailures.inc({ source: 'health' }) });

@@ -21,6 +21,7 @@ import type { BudgetResult } from '../budget/result.js';
 import { readBudgetResults } from './budget-results.js';
 import { lastKnown, readFailuresCounter } from '../observability/last-known.js';
 import { redisKeys } from '../redis/redis-keys.js';
+import { BUDGET_STALE_CYCLES, budgetStaleAfterMs, isFresh } from './freshness.js';
 
 export interface ResultsRegistryOptions {
   /** The workers' budget cycle. */
@@ -47,7 +48,7 @@ interface Snapshot {
  * against the clock again, so they drop out after `staleCycles` cycles as they would without the outage.
  */
 function snapshotLoader(redis: Redis, options: ResultsRegistryOptions, onFailure: () => void): () => Promise<Snapshot> {
-  const staleCycles = options.staleCycles ?? 3;
+  const staleCycles = options.staleCycles ?? BUDGET_STALE_CYCLES;
   const now = options.now ?? Date.now;
   const read = lastKnown(
     async () => {
@@ -61,7 +62,7 @@ function snapshotLoader(redis: Redis, options: ResultsRegistryOptions, onFailure
     const nowMs = now();
     const all = value?.all ?? [];
     const fresh = all
-      .filter((r) => nowMs - r.result.computedAtMs <= options.cycleMs * staleCycles)
+      .filter((r) => isFresh(r.result.computedAtMs, nowMs, budgetStaleAfterMs(options.cycleMs, staleCycles)))
       .map((r) => ({ namespace: r.namespace, slo: r.name, result: r.result }));
     return { fresh, stale: all.length - fresh.length, invalid: value?.invalid ?? 0 };
   };

@@ -16,6 +16,11 @@ export interface Issue {
 /** `file:line: kind namespace/name: spec.path: message`, the form editors and CI logs link to. */
 export function formatIssue(issue: Issue): string {
   const where = issue.file ? `${issue.file}:${issue.line ?? 1}${issue.document ? ` (document ${issue.document})` : ''}: ` : '';
-  const what = issue.name ? `${issue.kind} ${issue.namespace}/${issue.name}: ` : issue.kind ? `${issue.kind}: ` : '';
+  const what = issue.name ? `${clipName(issue.kind)} ${clipName(issue.namespace)}/${clipName(issue.name)}: ` : issue.kind ? `${clipName(issue.kind)}: ` : '';
   return `${where}${issue.level}: ${what}${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
+}
+
+/** A name as shown in a message: an over-long one (the error being that it is too long) is cut short. */
+export function clipName(name: string, max = 80): string {
+  return name.length > max ? `${name.slice(0, max)}…(${name.length} characters)` : name;
 }

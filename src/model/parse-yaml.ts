@@ -4,18 +4,34 @@
  */
 import { LineCounter, parseAllDocuments, isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { Issue } from './issue.js';
-import type { SourcedResource } from './resource.js';
+import type { ResourceOrigin, SourcedResource } from './resource.js';
 
 export interface ParsedFile {
   readonly resources: SourcedResource[];
   readonly issues: Issue[];
+  /** Documents `isForeign` claimed (another tool's format, converted by the caller), with their origin. */
+  readonly foreign: RawDocument[];
 }
 
-export function parseResourcesYaml(text: string, file: string, defaultNamespace = 'default'): ParsedFile {
+/** Alias expansions allowed per document (the `yaml` library's maxAliasCount); resources need none or a few. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface RawDocument {
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly origin: ResourceOrigin;
+}
+
+export function parseResourcesYaml(
+  text: string,
+  file: string,
+  defaultNamespace = 'default',
+  isForeign: (value: Readonly<Record<string, unknown>>) => boolean = () => false,
+): ParsedFile {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const resources: SourcedResource[] = [];
   const issues: Issue[] = [];
+  const foreign: RawDocument[] = [];
   const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   const base = { kind: '', namespace: '', name: '', path: '', file } as const;
   // Field lines are needed only for the rare resource with an issue: re-parse the file then, instead of
@@ -33,12 +49,26 @@ export function parseResourcesYaml(text: string, file: string, defaultNamespace 
       return;
     }
     if (doc.contents === null) return; // an empty document (e.g. trailing ---)
-    const value: unknown = doc.toJS();
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    let value: unknown;
+    try {
+      // Aliases expand on conversion: a "billion laughs" document would take minutes and gigabytes.
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      issues.push({ ...base, level: 'error', document, line: startLine, message: `YAML: ${/alias/i.test(reason) ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}; a YAML bomb?)` : reason}` });
+      return;
+    }
+    // An empty document (a trailing `---`, or one holding only comments) parses to null: nothing to read.
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'object' || Array.isArray(value)) {
       issues.push({ ...base, level: 'error', document, line: startLine, message: 'a document must be a Kubernetes object (a mapping)' });
       return;
     }
     const object = value as Record<string, unknown>;
+    if (isForeign(object)) {
+      foreign.push({ value: object, origin: { file, document, line: startLine, lineOf: (path) => reparsed(index, path) ?? startLine } });
+      return;
+    }
     if (object.kind === 'List' && Array.isArray(object.items)) {
       issues.push({ ...base, level: 'error', document, line: startLine, message: 'kind: List is not supported; write one document per resource' });
       return;
@@ -65,7 +95,7 @@ export function parseResourcesYaml(text: string, file: string, defaultNamespace 
       origin: { file, document, line: startLine, lineOf: (path) => reparsed(index, path) ?? startLine },
     });
   });
-  return { resources, issues };
+  return { resources, issues, foreign };
 }
 
 /** Finds the line of a field path in document `index` of `text`, parsing the text on first use. */

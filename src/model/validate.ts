@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseDuration } from './duration.js';
-import type { Issue } from './issue.js';
+import { clipName, type Issue } from './issue.js';
 import {
   API_GROUP,
   API_VERSION,
@@ -37,6 +37,9 @@ export const MAX_ROLLING_PERIOD_MS = 365 * 86_400_000;
 
 const acceptedApiVersions = [`${API_GROUP}/${API_VERSION}`, `${CALISTI_GROUP}/${API_VERSION}`];
 const namePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes namespace names are DNS-1123 labels (63 characters at most); `../victim` is not one. */
+const namespacePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const MAX_SLO_NAME_LENGTH = 63;
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM interop.
 const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
@@ -67,14 +70,21 @@ export function issueAt(resource: SourcedResource, path: readonly (string | numb
 export function validateResource(resource: SourcedResource): Validation {
   const issues: Issue[] = [];
   if (!acceptedApiVersions.includes(resource.apiVersion)) {
-    issues.push(issueAt(resource, ['apiVersion'], `apiVersion must be one of ${acceptedApiVersions.join(', ')}, got "${resource.apiVersion}"`));
+    issues.push(issueAt(resource, ['apiVersion'], `apiVersion must be one of ${acceptedApiVersions.join(', ')}, got "${clipName(resource.apiVersion)}"`));
   }
   if (!isResourceKind(resource.kind)) {
-    issues.push(issueAt(resource, ['kind'], `unknown kind "${resource.kind}" (expected ${Object.keys(kinds).join(', ')})`));
+    issues.push(issueAt(resource, ['kind'], `unknown kind "${clipName(resource.kind)}" (expected ${Object.keys(kinds).join(', ')})`));
     return { ok: false, issues };
   }
-  if (!namePattern.test(resource.metadata.name) || resource.metadata.name.length > 253) {
-    issues.push(issueAt(resource, ['metadata', 'name'], 'must be a lowercase DNS name (a-z, 0-9, "-", ".")'));
+  const { name, namespace } = resource.metadata;
+  if (name.length > 253 || !namePattern.test(name)) {
+    issues.push(issueAt(resource, ['metadata', 'name'], `must be a lowercase DNS name (a-z, 0-9, "-", "."; at most 253 characters)${name.length > 253 ? `, got ${name.length} characters` : ''}`));
+  } else if (resource.kind === 'ServiceLevelObjective' && name.length > MAX_SLO_NAME_LENGTH) {
+    // The name is the value of the sre.vigil.dev/slo label on its PrometheusRule: Kubernetes caps label values at 63.
+    issues.push(issueAt(resource, ['metadata', 'name'], `an SLO name may have at most ${MAX_SLO_NAME_LENGTH} characters (it becomes a Kubernetes label value), got ${name.length}`));
+  }
+  if (namespace.length > 63 || !namespacePattern.test(namespace)) {
+    issues.push(issueAt(resource, ['metadata', 'namespace'], `must be a Kubernetes namespace name: a lowercase DNS label (a-z, 0-9, "-"; at most 63 characters)${namespace.length > 63 ? `, got ${namespace.length} characters` : ''}`));
   }
   const spec = normalizeNumbers(resource.spec);
   if (spec === undefined || spec === null || typeof spec !== 'object') {
@@ -235,6 +245,7 @@ function toPolicy(resource: SourcedResource, spec: AlertingPolicySpec): Validati
   for (const [field, ms] of [['lookBackWindow', longWindowMs], ['secondaryWindow', shortWindowMs]] as const) {
     if (ms > 0 && ms % 60_000 !== 0) issues.push(issueAt(resource, at(field), 'must be a whole number of minutes'));
   }
+  issues.push(...alertExtraIssues(resource, spec.alert));
   if (issues.length) return { ok: false, issues };
   const model: AlertingPolicy = {
     ref: { namespace: resource.metadata.namespace, name: resource.metadata.name },
@@ -248,6 +259,28 @@ function toPolicy(resource: SourcedResource, spec: AlertingPolicySpec): Validati
     forMs,
     severity: spec.burnrate.severity,
     links: spec.links ?? {},
+    ...(spec.alert ? { alert: { labels: spec.alert.labels ?? {}, annotations: spec.alert.annotations ?? {} } } : {}),
   };
   return { ok: true, value: { kind: 'AlertingPolicy', resource, model }, issues };
+}
+
+/**
+ * Labels that tell one policy's alert apart from another's (and that the worker and dashboards join on) stay
+ * Vigil's; `severity` may be replaced, so teams keep the routing values their Alertmanager already uses.
+ */
+export const reservedAlertLabels = ['slo', 'namespace', 'service', 'policy', 'long_window', 'short_window', 'burn_rate', 'alertname'] as const;
+const labelNamePattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function alertExtraIssues(resource: SourcedResource, alert: AlertingPolicySpec['alert']): Issue[] {
+  const issues: Issue[] = [];
+  for (const [field, map] of [['labels', alert?.labels], ['annotations', alert?.annotations]] as const) {
+    for (const name of Object.keys(map ?? {})) {
+      const at = ['spec', 'alert', field, name];
+      if (!labelNamePattern.test(name) || name.startsWith('__')) issues.push(issueAt(resource, at, `"${name}" is not a Prometheus label name (letters, digits, _; not starting with __ or a digit)`));
+      else if (field === 'labels' && (reservedAlertLabels as readonly string[]).includes(name)) {
+        issues.push(issueAt(resource, at, `label "${name}" is set by Vigil itself (reserved: ${reservedAlertLabels.join(', ')})`));
+      }
+    }
+  }
+  return issues;
 }

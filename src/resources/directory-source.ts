@@ -8,13 +8,16 @@
  * vigil_source_broken_files gauge. Each resource keeps its origin (file, document index, line).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { importDocuments } from '../import/import.js';
+import { defaultTranslateOptions, foreignFormat } from '../import/imported.js';
 import { parseResourcesYaml } from '../model/parse-yaml.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/controller-metrics.js';
 import { isResourceKind, type CompileIssue, type ResourceKind, type SourcedResource } from './compile-contract.js';
 import { refKey, refOf, type ChangeListener, type ResourceRef, type Source } from './source.js';
+import { listYamlFiles, readResourceFile, type PathProblem } from './yaml-files.js';
 
 export interface DirectorySourceOptions {
   readonly root: string;
@@ -58,11 +61,14 @@ export interface ParsedFile {
 
 /** Parses one multi-document YAML file into Vigil resources with their origin (pure). */
 export function parseResourceFile(file: string, text: string, defaultNamespace = 'default'): ParsedFile {
-  const parsed = parseResourcesYaml(text, file, defaultNamespace);
+  const parsed = parseResourcesYaml(text, file, defaultNamespace, (value) => foreignFormat(value) !== undefined);
   const yamlError = parsed.issues.find((i) => i.level === 'error' && i.message.startsWith('YAML'));
   if (yamlError) return { resources: [], skipped: [], problem: { message: yamlError.message, ...(yamlError.line !== undefined ? { line: yamlError.line } : {}) } };
-  const resources = parsed.resources.filter((r) => acceptedGroups.includes(r.apiVersion.split('/')[0]!) && isResourceKind(r.kind));
-  const skipped = parsed.issues.map((i) => ({ message: i.message, ...(i.line !== undefined ? { line: i.line } : {}) }));
+  // Sloth and OpenSLO documents are converted as `vigil import` would (references within this file only);
+  // an SLO they cannot express is skipped with the reason.
+  const converted = parsed.foreign.length ? importDocuments(parsed.foreign, { ...defaultTranslateOptions, namespace: defaultNamespace }) : { resources: [], issues: [] };
+  const resources = [...parsed.resources, ...converted.resources].filter((r) => acceptedGroups.includes(r.apiVersion.split('/')[0]!) && isResourceKind(r.kind));
+  const skipped = [...parsed.issues, ...converted.issues].map((i) => ({ message: i.message, ...(i.line !== undefined ? { line: i.line } : {}) }));
   return { resources, skipped };
 }
 
@@ -79,6 +85,7 @@ export class DirectorySource implements Source {
   private closed = false;
   private closing: Promise<void> | undefined;
   readonly stats = { scans: 0, parses: 0 };
+  private pathProblems = new Set<string>();
 
   constructor(private readonly options: DirectorySourceOptions) {}
 
@@ -130,10 +137,18 @@ export class DirectorySource implements Source {
   private async scanOnce(): Promise<void> {
     this.stats.scans++;
     const { root, logger, metrics } = this.options;
-    const userPaths = await listYamlFiles(root);
-    const builtinPaths = (await Promise.all((this.options.builtinPaths ?? []).map((p) => listYamlFiles(p)))).flat();
+    const userList = await listYamlFiles(root);
+    const rootProblem = userList.problems.find((p) => p.path === root);
+    if (rootProblem) {
+      // The whole directory unreadable for a moment must not look like every file deleted: keep everything.
+      this.reportPathProblems([rootProblem]);
+      return;
+    }
+    const builtinLists = await Promise.all((this.options.builtinPaths ?? []).map((p) => listYamlFiles(p)));
+    const builtinPaths = builtinLists.flatMap((l) => l.files);
+    this.reportPathProblems([...userList.problems, ...builtinLists.flatMap((l) => l.problems)]);
     const builtin = new Set(builtinPaths);
-    const paths = [...userPaths, ...builtinPaths];
+    const paths = [...userList.files, ...builtinPaths];
     const present = new Set(paths);
     let changed = false;
     for (const file of [...this.files.keys()]) {
@@ -143,40 +158,69 @@ export class DirectorySource implements Source {
       }
     }
     for (const file of paths) {
-      let info;
+      // One file's trouble (unreadable, a YAML bomb, anything unexpected) is that file's problem: the
+      // others' edits still apply, and the file counts in vigil_source_broken_files.
       try {
-        info = await stat(file);
-      } catch {
-        continue; // vanished between listing and stat
-      }
-      const before = this.files.get(file);
-      if (before && before.mtimeMs === info.mtimeMs && before.size === info.size) continue;
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
+        changed = (await this.scanFile(file, builtin.has(file))) || changed;
       } catch (error) {
-        logger.warn({ file, err: String(error) }, 'cannot read resource file');
-        continue;
+        const before = this.files.get(file);
+        this.files.set(file, { mtimeMs: Number.NaN, size: -1, builtin: builtin.has(file), resources: before?.resources ?? [], problem: { message: error instanceof Error ? error.message : String(error) } });
+        logger.error({ file, err: String(error) }, 'resource file could not be processed; keeping the last good version of its resources');
+        changed = true;
       }
-      this.stats.parses++;
-      const rel = builtin.has(file) ? `(built-in) ${file}` : relative(root, file) || file;
-      const parsed = parseResourceFile(rel, text, this.options.defaultNamespace);
-      if (parsed.problem) {
-        metrics?.parseErrors.inc();
-        logger.error(
-          { file: rel, line: parsed.problem.line, err: parsed.problem.message, kept: (before?.resources ?? []).map((r) => refKey(refOf(r))) },
-          'resource file does not parse; keeping the last good version of its resources',
-        );
-        this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, builtin: builtin.has(file), resources: before?.resources ?? [], problem: parsed.problem });
-      } else {
-        if (before?.problem) logger.info({ file: rel }, 'resource file parses again');
-        for (const s of parsed.skipped) logger.warn({ file: rel, line: s.line }, s.message);
-        this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, builtin: builtin.has(file), resources: parsed.resources });
-      }
-      changed = true;
     }
     metrics?.brokenFiles.set([...this.files.values()].filter((f) => f.problem).length);
     if (changed) this.rebuild();
+  }
+
+  /** Reads and parses one file if it changed; returns whether its state changed. */
+  private async scanFile(file: string, isBuiltin: boolean): Promise<boolean> {
+    const { root, logger, metrics } = this.options;
+    let info;
+    try {
+      info = await stat(file);
+    } catch {
+      return false; // vanished between listing and stat
+    }
+    const before = this.files.get(file);
+    if (before && before.mtimeMs === info.mtimeMs && before.size === info.size) return false;
+    const rel = isBuiltin ? `(built-in) ${file}` : relative(root, file) || file;
+    const read = await readResourceFile(file);
+    if (!read.ok) {
+      // Unreadable (permissions, too large): a broken file whose last good resources stay. Its mtime is
+      // not recorded, so the next scan tries again (a chmod does not change the mtime).
+      if (before?.problem?.message !== read.message) logger.error({ file: rel, err: read.message }, 'cannot read resource file; keeping the last good version of its resources');
+      metrics?.parseErrors.inc();
+      this.files.set(file, { mtimeMs: Number.NaN, size: -1, builtin: isBuiltin, resources: before?.resources ?? [], problem: { message: read.message } });
+      return before?.problem?.message !== read.message;
+    }
+    this.stats.parses++;
+    const parsed = parseResourceFile(rel, read.text, this.options.defaultNamespace);
+    if (parsed.problem) {
+      metrics?.parseErrors.inc();
+      logger.error(
+        { file: rel, line: parsed.problem.line, err: parsed.problem.message, kept: (before?.resources ?? []).map((r) => refKey(refOf(r))) },
+        'resource file does not parse; keeping the last good version of its resources',
+      );
+      this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, builtin: isBuiltin, resources: before?.resources ?? [], problem: parsed.problem });
+    } else {
+      if (before?.problem) logger.info({ file: rel }, 'resource file parses again');
+      for (const s of parsed.skipped) logger.warn({ file: rel, line: s.line }, s.message);
+      this.files.set(file, { mtimeMs: info.mtimeMs, size: info.size, builtin: isBuiltin, resources: parsed.resources });
+    }
+    return true;
+  }
+
+  /** Logs each path problem of the listing once (not at every rescan) until it goes away. */
+  private reportPathProblems(problems: readonly PathProblem[]): void {
+    const current = new Set(problems.map((p) => `${p.path}\u0000${p.message}`));
+    for (const problem of problems) {
+      if (this.pathProblems.has(`${problem.path}\u0000${problem.message}`)) continue;
+      const fields = { path: relative(this.options.root, problem.path) || problem.path, reason: problem.message };
+      if (problem.level === 'warning') this.options.logger.warn(fields, 'skipping a path in the resource directory');
+      else this.options.logger.error(fields, 'cannot read a path in the resource directory');
+    }
+    this.pathProblems = current;
   }
 
   private rebuild(): void {
@@ -259,29 +303,4 @@ export class DirectorySource implements Source {
       await this.scanning;
     })());
   }
-}
-
-async function listYamlFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  try {
-    if ((await stat(root)).isFile()) return [root];
-  } catch {
-    return [];
-  }
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const path = join(dir, e.name);
-      if (e.isDirectory()) await walk(path);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(path);
-    }
-  };
-  await walk(root);
-  return out.sort();
 }

@@ -88,6 +88,12 @@ function compile(source: string): Handlebars.TemplateDelegate {
   return template;
 }
 
+/**
+ * The longest rendered SLI query. Templates hold up to 16 KiB and parameter values 1 KiB each, so a
+ * value a template repeats could otherwise blow one SLO's rules up to megabytes.
+ */
+export const MAX_QUERY_LENGTH = 32_768;
+
 const usesPeriod = /\{\{\s*\.?SLO\.Period\s*\}\}/;
 const plainToken = /^[A-Za-z0-9_.:]*$/;
 
@@ -195,6 +201,9 @@ export function renderSliQuery(
   const filled = fillMarkers(marked, values, field);
   if (!filled.ok) return { ok: false, field: 'parameters', message: filled.message };
   const query = filled.query;
+  if (query.length > MAX_QUERY_LENGTH) {
+    return { ok: false, field, message: `${field} renders to a query of ${query.length} characters; the limit is ${MAX_QUERY_LENGTH} (a parameter value repeated many times?)` };
+  }
   const check = checkPromql(query);
   if (!check.ok) return { ok: false, field, message: `${field} renders to invalid PromQL: ${check.message}; rendered: ${query.trim()}` };
   // What Prometheus would refuse although the grammar accepts it: one such query must not reach a rule file.

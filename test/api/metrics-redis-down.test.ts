@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerHealthMetrics } from '../../src/export/health-export.js';
-import { healthKeys } from '../../src/redis/health-keys.js';
+import { healthKeys } from '../../src/redis/redis-keys.js';
 import { redisKeys } from '../../src/redis/redis-keys.js';
 import { createWorkerMetrics } from '../../src/observability/worker-metrics.js';
 import { startAppFixture, type AppFixture } from './support/app.js';

@@ -21,8 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { decodeResult, type BudgetResult } from '../../src/budget/result.js';
-import { healthKeys } from '../../src/redis/health-keys.js';
-import { redisKeys } from '../../src/redis/redis-keys.js';
+import { healthKeys, redisKeys } from '../../src/redis/redis-keys.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../support/processes.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { BURNING_ERROR_RATIO, QUIET_ERROR_RATIO, SOAK_NAMESPACE, soakServiceName, startSoakTraffic } from './soak-mesh.js';
@@ -132,7 +131,7 @@ interface Role {
 }
 
 async function startRole(role: Role, log: (line: string) => void): Promise<void> {
-  role.proc = startProcess(process.execPath, ['--import', 'tsx', bin, ...role.args], repo);
+  role.proc = startProcess(process.execPath, ['--import', 'tsx', bin, ...role.args], { cwd: repo });
   await waitFor(
     `${role.name} ready`,
     async () => {

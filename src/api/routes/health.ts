@@ -8,7 +8,7 @@ import type { HealthEntry } from '../data/health-reader.js';
 import { apiError } from '../errors.js';
 import { errorResponses, RangeQuery } from '../schemas/common.js';
 import { EntityParams, HealthEntity, HealthList, HealthQuery, Timeline } from '../schemas/other.js';
-import { parseRange } from '../time-range.js';
+import { parseRange, rangePoints } from '../time-range.js';
 
 /** The health worker's exported score (DESIGN.md "Public names"). */
 export const healthScoreMetric = 'vigil_health_score';
@@ -64,11 +64,11 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       const range = parseRange(request.query, ctx.now(), ctx.limits);
       const expr = selector(healthScoreMetric, { kind, namespace, name }).print();
       const byTime = new Map<number, number>();
-      const series = await ctx.prometheus.range(expr, range.start, range.end, range.step);
-      for (const s of series) for (const p of s.points) if (Number.isFinite(p.v)) byTime.set(p.t, p.v);
-      // An entity with neither a current result nor any history does not exist (a typo, not an empty range);
-      // one that had history keeps its timeline after it is gone.
-      if (series.length === 0 && !(await ctx.health.one(kind, namespace, name))) {
+      const points = await rangePoints(ctx.prometheus, expr, range);
+      for (const [t, v] of points) byTime.set(t, v);
+      // An entity with neither a current result nor any history in the range does not exist (a typo, not an
+      // empty range); one that had history keeps its timeline after it is gone.
+      if (points.length === 0 && !(await ctx.health.one(kind, namespace, name))) {
         throw apiError('ENTITY_NOT_FOUND', `no health result and no ${healthScoreMetric} history for ${kind} ${namespace}/${name}`);
       }
       return { kind, namespace, name, ...range, points: [...byTime].sort(([a], [b]) => a - b).map(([t, score]) => ({ t, score })) };
