@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTrafficServer, type TrafficServer } from '../../src/demo/traffic-server.js';
 import { createPrometheusReader } from '../../src/prometheus/prometheus-reader.js';
 import type { HealthResult } from '../../src/health/health-result.js';
 import { CYCLE_SCHEDULER_ID, healthKeys } from '../../src/redis/redis-keys.js';
@@ -13,12 +14,12 @@ import { startHealthWorker, type HealthWorker } from '../../src/worker/health-wo
 import { waitFor } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
-import { startSoakTraffic } from './soak-mesh.js';
+import { soakMesh } from './soak-mesh.js';
 
 const cycleMs = 1000;
 let redisServer: RunningRedis;
 let prometheus: RunningPrometheus;
-let traffic: Awaited<ReturnType<typeof startSoakTraffic>>;
+let traffic: TrafficServer;
 let redis: Redis;
 let worker: HealthWorker;
 let beforeScheduleCalls = 0;
@@ -28,7 +29,7 @@ async function results(): Promise<HealthResult[]> {
 }
 
 beforeAll(async () => {
-  traffic = await startSoakTraffic({ services: 2, burning: 0, origin: Math.floor(Date.now() / 1000) - 3600 });
+  traffic = await startTrafficServer({ config: soakMesh({ services: 2, burning: 0, origin: Math.floor(Date.now() / 1000) - 3600 }) });
   [redisServer, prometheus] = await Promise.all([
     startRedis(),
     startPrometheus({ scrapeConfigsYaml: `  - job_name: mesh\n    static_configs: [{targets: ['127.0.0.1:${traffic.port}']}]\n` }),

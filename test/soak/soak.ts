@@ -21,8 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { decodeResult, type BudgetResult } from '../../src/budget/result.js';
-import { healthKeys } from '../../src/redis/redis-keys.js';
-import { redisKeys } from '../../src/redis/redis-keys.js';
+import { healthKeys, redisKeys } from '../../src/redis/redis-keys.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../support/processes.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { BURNING_ERROR_RATIO, QUIET_ERROR_RATIO, SOAK_NAMESPACE, soakServiceName, startSoakTraffic } from './soak-mesh.js';
@@ -139,7 +138,7 @@ async function startRole(role: Role, log: (line: string) => void): Promise<void>
       if (role.proc!.child.exitCode !== null) throw new Error(`${role.name} exited: ${role.proc!.output().slice(-2000)}`);
       return (await fetch(role.readyUrl, { signal: AbortSignal.timeout(2000) })).ok;
     },
-    { timeoutMs: 120_000, intervalMs: 250 },
+    { timeoutMs: 300_000, intervalMs: 250 },
   );
   log(`  ${role.name} up`);
 }
@@ -247,8 +246,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         'rule_files:',
         `  - ${JSON.stringify(join(rulesDir, '*.yaml'))}`,
         'scrape_configs:',
-        '  - job_name: prometheus', // its own rule-group metrics say which groups it evaluates
-        `    static_configs: [{targets: ['127.0.0.1:${promPort}']}]`,
         '  - job_name: mesh',
         `    static_configs: [{targets: ['127.0.0.1:${traffic.port}']}]`,
         '  - job_name: vigil-api',
@@ -305,13 +302,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const obs: { -readonly [K in keyof Observation]: Observation[K] } = {};
       if (prometheus.up()) {
         try {
-          const groups = await promQuery(prometheus.url, 'count by (rule_group) (prometheus_rule_group_last_evaluation_timestamp_seconds > 0)');
+          // An SLO's rules are loaded and evaluating when both of its groups record: the short group's
+          // vigil:sli_total:rate5m and the long group's vigil:slo_objective:ratio.
+          const [short, long] = await Promise.all([
+            promQuery(prometheus.url, `count by (slo) (vigil:sli_total:rate5m{namespace="${SOAK_NAMESPACE}"})`),
+            promQuery(prometheus.url, `count by (slo) (vigil:slo_objective:ratio{namespace="${SOAK_NAMESPACE}"})`),
+          ]);
           const loaded = new Set<string>();
-          for (const g of groups) {
-            // rule_group is "FILE;GROUP"; the groups are vigil.<namespace>.<slo>.short and .long.
-            const m = /;vigil\.soak\.(.+)\.(short|long)$/.exec(g.metric.rule_group ?? '');
-            if (m) loaded.add(`${m[1]}.${m[2]}`);
-          }
+          for (const g of short) loaded.add(`${g.metric.slo}.short`);
+          for (const g of long) loaded.add(`${g.metric.slo}.long`);
           obs.rulesLoaded = loaded;
           const pages = await promQuery(prometheus.url, `ALERTS{alertname="VigilErrorBudgetBurn",severity="page",alertstate="firing",namespace="${SOAK_NAMESPACE}"}`);
           obs.firingPages = new Set(pages.map((p) => p.metric.slo!));
@@ -390,6 +389,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         if (Date.now() - since > options.recoveryTimeoutMs) {
           report.recoveries.push({ fault, recoveredMs: undefined });
           log(`  ${fault}: NOT recovered after ${options.recoveryTimeoutMs / 1000} s: ${last.join('; ')}`);
+          for (const role of Object.values(roles)) log(`    ${role.name} output (tail): ${role.proc?.output().slice(-600).replace(/\n/g, ' | ')}`);
           return;
         }
         await sleep(1000);
@@ -463,8 +463,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (role.name === 'api') apiDown = true;
       await role.proc!.stop('SIGKILL');
       await sleep(3000);
-      await startRole(role, log);
-      apiDown = false;
+      try {
+        await startRole(role, log);
+      } catch (error) {
+        report.recoveries.push({ fault, recoveredMs: undefined });
+        log(`  ${fault}: the role did not come back: ${(error as Error).message.slice(0, 500)}`);
+        return;
+      } finally {
+        apiDown = false;
+      }
       await awaitRecovery(fault, Date.now());
     };
     const faults: Array<{ at: number; run: () => Promise<void> }> = [

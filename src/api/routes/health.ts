@@ -66,8 +66,8 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       const byTime = new Map<number, number>();
       const points = await rangePoints(ctx.prometheus, expr, range);
       for (const [t, v] of points) byTime.set(t, v);
-      // An entity with neither a current result nor any history does not exist (a typo, not an empty range);
-      // one that had history keeps its timeline after it is gone.
+      // An entity with neither a current result nor any history in the range does not exist (a typo, not an
+      // empty range); one that had history keeps its timeline after it is gone.
       if (points.length === 0 && !(await ctx.health.one(kind, namespace, name))) {
         throw apiError('ENTITY_NOT_FOUND', `no health result and no ${healthScoreMetric} history for ${kind} ${namespace}/${name}`);
       }
