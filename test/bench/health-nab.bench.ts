@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { formatReplayCsv, parseSeriesCsv, replayScores, type SeriesRow } from '../../src/health/replay.js';
+import { ALARM_LEVEL } from '../../src/health/onset.js';
 import { defaultScorerOptions, type ScorerOptions } from '../../src/health/signal-scorer.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -162,7 +163,7 @@ try {
   // Secondary: the best threshold over all 42 files (optimistic: chosen on the files it is scored on).
   const full = runScorer(replays[0]!.dir, []);
   for (const profile of profiles) console.log(`${line('full-set best T', full[profile], profile)}  threshold ${full[profile].threshold}`);
-  const fixedLevel = { ...defaultScorerOptions, ...overrides }.alarmLevel;
+  const fixedLevel = ALARM_LEVEL;
   const fixed = runScorer(replays[0]!.dir, ['--threshold', String(fixedLevel)]);
   for (const profile of profiles) console.log(line(`fixed T=${fixedLevel}`, fixed[profile], profile));
 } finally {

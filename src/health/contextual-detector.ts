@@ -1,0 +1,110 @@
+/**
+ * Contextual anomaly detector, after the description of CAD OSE (Smirnov, "CAD: Contextual Anomaly
+ * Detector", NAB's contextOSE): written here from that description, no code borrowed, with bounded memory
+ * so it fits the worker's Redis state.
+ *
+ * - Each value is quantised into 2^3 = 8 levels of the series' own range (CAD's 3 "normalised value bits";
+ *   the range is learned causally, the running min and max, where CAD is handed the file's).
+ * - A *context* is a left part (the last k levels, k = 1..3) and a right part (the current level). Before
+ *   this observation, every left part that was seen before *predicts* the right parts that followed it.
+ * - Raw anomaly, as in CAD: (1 − share of the predicting contexts whose prediction came true + share of
+ *   this observation's contexts that are new) / 2. A value the series has taken in this context before
+ *   scores 0; a value in a level or a sequence never seen scores up to 1.
+ * - Memory: one bit per possible context (8² + 8³ + 8⁴ bits = 584 bytes), set once a context is seen.
+ */
+
+/** Quantisation bits (CAD's published default: 3, i.e. 8 levels). */
+export const CONTEXT_BITS = 3;
+/** Longest left part in observations (CAD keeps up to 7 left semi-contexts; 3 keeps the memory small). */
+export const MAX_CONTEXT_ORDER = 3;
+
+const LEVELS = 1 << CONTEXT_BITS;
+/** Bit offsets of each order's table: order k has LEVELS^(k+1) contexts. */
+const OFFSETS: readonly number[] = (() => {
+  const out: number[] = [];
+  let offset = 0;
+  for (let k = 1; k <= MAX_CONTEXT_ORDER; k++) {
+    out.push(offset);
+    offset += LEVELS ** (k + 1);
+  }
+  out.push(offset);
+  return out;
+})();
+const TABLE_BYTES = Math.ceil(OFFSETS[MAX_CONTEXT_ORDER]! / 8);
+
+export interface ContextualState {
+  /** Learned range (running min and max). */
+  readonly lo: number;
+  readonly hi: number;
+  /** The last MAX_CONTEXT_ORDER levels, most recent last. */
+  readonly recent: readonly number[];
+  /** Seen contexts, one bit each, base64. */
+  readonly seen: string;
+}
+
+export function initialContextualState(): ContextualState {
+  return { lo: Number.NaN, hi: Number.NaN, recent: [], seen: '' };
+}
+
+function level(value: number, lo: number, hi: number): number {
+  const width = hi - lo;
+  if (!(width > 0)) return 0;
+  return Math.min(LEVELS - 1, Math.max(0, Math.floor(((value - lo) / width) * LEVELS)));
+}
+
+/** Index of the context (last k levels, then the current one) in its order's table. */
+function contextIndex(recent: readonly number[], k: number, current: number): number {
+  let index = 0;
+  for (let i = recent.length - k; i < recent.length; i++) index = index * LEVELS + recent[i]!;
+  return OFFSETS[k - 1]! + index * LEVELS + current;
+}
+
+function has(table: Uint8Array, bit: number): boolean {
+  return (table[bit >> 3]! & (1 << (bit & 7))) !== 0;
+}
+
+/**
+ * The last table decoded or written, by its text: a replay steps one series, whose table changes rarely,
+ * so it is decoded once rather than per observation. Only a copy is ever modified.
+ */
+let lastDecoded: { text: string; table: Uint8Array } | null = null;
+
+function decodeTable(text: string): Uint8Array {
+  if (text === '') return new Uint8Array(TABLE_BYTES);
+  if (lastDecoded?.text !== text) lastDecoded = { text, table: new Uint8Array(Buffer.from(text, 'base64')) };
+  return lastDecoded.table.slice();
+}
+
+/** Scores one value (raw anomaly 0..1) and learns its contexts. */
+export function contextualStep(state: ContextualState, value: number): { readonly state: ContextualState; readonly raw: number } {
+  const lo = Number.isNaN(state.lo) ? value : Math.min(state.lo, value);
+  const hi = Number.isNaN(state.hi) ? value : Math.max(state.hi, value);
+  const current = level(value, lo, hi);
+  const table = decodeTable(state.seen);
+  let predicting = 0;
+  let confirmed = 0;
+  let observed = 0;
+  let fresh = 0;
+  for (let k = 1; k <= Math.min(MAX_CONTEXT_ORDER, state.recent.length); k++) {
+    const base = contextIndex(state.recent, k, 0);
+    let leftSeen = false;
+    for (let right = 0; right < LEVELS && !leftSeen; right++) leftSeen = has(table, base + right);
+    const bit = base + current;
+    const seen = has(table, bit);
+    if (leftSeen) {
+      predicting++;
+      if (seen) confirmed++;
+    }
+    observed++;
+    if (!seen) {
+      fresh++;
+      table[bit >> 3] = table[bit >> 3]! | (1 << (bit & 7));
+    }
+  }
+  const raw = observed === 0 ? 0 : (1 - (predicting > 0 ? confirmed / predicting : 0) + fresh / observed) / 2;
+  const recent = [...state.recent, current].slice(-MAX_CONTEXT_ORDER);
+  if (fresh === 0) return { state: { lo, hi, recent, seen: state.seen }, raw };
+  const seen = Buffer.from(table).toString('base64');
+  lastDecoded = { text: seen, table };
+  return { state: { lo, hi, recent, seen }, raw };
+}
