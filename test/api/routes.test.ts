@@ -259,6 +259,17 @@ describe('POST /api/v1/preview', () => {
     expect((await call('GET', '/api/v1/slos/{namespace}/{name}', '/api/v1/slos/shop/search')).status).toBe(404);
   });
 
+  it('a parameter in a single-quoted template string cannot break out of it (issue 12 item 1)', async () => {
+    const template = baseTemplate();
+    template.spec.goodEvents = "sum(rate(m_good{a='{{Params.job}}'}[{{SLO.Period}}]))";
+    const s = slo();
+    s.spec.sli = { templateRef: { name: 'custom' }, parameters: { job: "x'}[5m])) or vector(1) or sum(rate(m_good{a='" } };
+    const { status, body } = await call('POST', '/api/v1/preview', '/api/v1/preview', { resources: [s, template] });
+    expect(status).toBe(200);
+    expect(body.output).toContain("m_good{a='x\\'}[5m])) or vector(1) or sum(rate(m_good{a=\\''}");
+    expect(body.output).not.toContain("m_good{a='x'}");
+  });
+
   it('uses the built-in templates and workbook set; prometheus-rule format on request', async () => {
     const s = slo();
     s.spec.alertingPolicySet = 'workbook';

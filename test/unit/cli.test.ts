@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runCommand } from '../support/processes.js';
+import { baseSlo, baseTemplate } from './fixtures.js';
 
 const root = join(import.meta.dirname, '../..');
 const golden = (name: string) => join(root, 'test/golden', name, 'in');
@@ -43,6 +47,19 @@ describe('vigil CLI', () => {
     const r = await vigil(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  it('validate refuses a parameter value that would break out of a template\'s raw string (issue 12 item 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+    const template = baseTemplate();
+    template.spec.goodEvents = 'sum(rate(m_good{a=`{{Params.job}}`}[{{SLO.Period}}]))';
+    const slo = baseSlo();
+    slo.spec.sli = { templateRef: { name: 'custom' }, parameters: { job: 'x`}[5m])) or vector(1) or sum(rate(m_good{a=`' } };
+    writeFileSync(join(dir, 'slos.yaml'), [template, slo].map((d) => stringify(d)).join('---\n'));
+    const r = await vigil(['validate', '-f', dir]);
+    expect(r.code).toBe(1);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.stdout).toMatch(/error: ServiceLevelObjective shop\/checkout: spec\.sli\.parameters: .*parameter "job" is used inside `…` in goodEvents, and its value contains a backtick/);
   });
 
   it('an unreadable path is an error naming it', async () => {
