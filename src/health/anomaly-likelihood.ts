@@ -49,8 +49,10 @@ export interface LikelihoodStep {
 }
 
 export function likelihoodStep(state: LikelihoodState, raw: number): LikelihoodStep {
-  const recent = [...state.recent, raw].slice(-SHORT_WINDOW);
-  const average = recent.reduce((a, b) => a + b, 0) / recent.length;
+  const recent = state.recent.length < SHORT_WINDOW ? [...state.recent, raw] : [...state.recent.slice(1), raw];
+  let sum = 0;
+  for (const x of recent) sum += x;
+  const average = sum / recent.length;
   const n = state.n + 1;
   let rarity = 0;
   let unfiltered = 0;

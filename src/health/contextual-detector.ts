@@ -37,7 +37,7 @@ const OFFSETS: readonly number[] = (() => {
   out.push(offset);
   return out;
 })();
-const TABLE_BYTES = Math.ceil(OFFSETS[MAX_CONTEXT_ORDER]! / 8);
+const TABLE_WORDS = Math.ceil(OFFSETS[MAX_CONTEXT_ORDER]! / 32);
 
 export interface ContextualState {
   /** Learned range (running min and max). */
@@ -45,12 +45,12 @@ export interface ContextualState {
   readonly hi: number;
   /** The last MAX_CONTEXT_ORDER levels, most recent last. */
   readonly recent: readonly number[];
-  /** Seen contexts, one bit each, base64. */
-  readonly seen: string;
+  /** Seen contexts, one bit each, in 32-bit words (empty before the first context). */
+  readonly seen: readonly number[];
 }
 
 export function initialContextualState(): ContextualState {
-  return { lo: Number.NaN, hi: Number.NaN, recent: [], seen: '' };
+  return { lo: Number.NaN, hi: Number.NaN, recent: [], seen: [] };
 }
 
 function level(value: number, lo: number, hi: number): number {
@@ -66,20 +66,8 @@ function contextIndex(recent: readonly number[], k: number, current: number): nu
   return OFFSETS[k - 1]! + index * LEVELS + current;
 }
 
-function has(table: Uint8Array, bit: number): boolean {
-  return (table[bit >> 3]! & (1 << (bit & 7))) !== 0;
-}
-
-/**
- * The last table decoded or written, by its text: a replay steps one series, whose table changes rarely,
- * so it is decoded once rather than per observation. Only a copy is ever modified.
- */
-let lastDecoded: { text: string; table: Uint8Array } | null = null;
-
-function decodeTable(text: string): Uint8Array {
-  if (text === '') return new Uint8Array(TABLE_BYTES);
-  if (lastDecoded?.text !== text) lastDecoded = { text, table: new Uint8Array(Buffer.from(text, 'base64')) };
-  return lastDecoded.table.slice();
+function has(table: readonly number[], bit: number): boolean {
+  return ((table[bit >> 5] ?? 0) & (1 << (bit & 31))) !== 0;
 }
 
 /** Scores one value (raw anomaly 0..1) and learns its contexts. */
@@ -87,7 +75,7 @@ export function contextualStep(state: ContextualState, value: number): { readonl
   const lo = Number.isNaN(state.lo) ? value : Math.min(state.lo, value);
   const hi = Number.isNaN(state.hi) ? value : Math.max(state.hi, value);
   const current = level(value, lo, hi);
-  const table = decodeTable(state.seen);
+  let table = state.seen;
   let predicting = 0;
   let confirmed = 0;
   let observed = 0;
@@ -105,13 +93,12 @@ export function contextualStep(state: ContextualState, value: number): { readonl
     observed++;
     if (!seen) {
       fresh++;
-      table[bit >> 3] = table[bit >> 3]! | (1 << (bit & 7));
+      const copy = table.length === TABLE_WORDS ? table.slice() : new Array<number>(TABLE_WORDS).fill(0);
+      copy[bit >> 5] = (copy[bit >> 5]! | (1 << (bit & 31))) >>> 0;
+      table = copy;
     }
   }
   const raw = observed === 0 ? 0 : (1 - (predicting > 0 ? confirmed / predicting : 0) + fresh / observed) / 2;
   const recent = [...state.recent, current].slice(-MAX_CONTEXT_ORDER);
-  if (fresh === 0) return { state: { lo, hi, recent, seen: state.seen }, raw };
-  const seen = Buffer.from(table).toString('base64');
-  lastDecoded = { text: seen, table };
-  return { state: { lo, hi, recent, seen }, raw };
+  return { state: { lo, hi, recent, seen: table }, raw };
 }

@@ -32,15 +32,26 @@ export const REST_POINTS = 150;
 /** Robust deviations that make the prediction-error raw score 1. */
 export const FULL_DEVIATIONS = 10;
 
+/** Settings of the onset that a caller may change (the health-nab bench chooses them inside its training folds). */
+export interface OnsetSettings {
+  readonly restPoints: number;
+  readonly fullDeviations: number;
+}
+
+export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({ restPoints: REST_POINTS, fullDeviations: FULL_DEVIATIONS });
+
+/** Cap of the observations-since-alarm counter (longer than any rest period). */
+const SINCE_CAP = 100_000;
+
 export interface OnsetState {
   readonly cad: ContextualState;
   readonly lik: LikelihoodState;
-  /** Observations since the last alarm (REST_POINTS or more: not resting). */
+  /** Observations since the last alarm (the rest period or more: not resting), capped. */
   readonly rest: number;
 }
 
 export function initialOnsetState(): OnsetState {
-  return { cad: initialContextualState(), lik: initialLikelihoodState(), rest: REST_POINTS };
+  return { cad: initialContextualState(), lik: initialLikelihoodState(), rest: SINCE_CAP };
 }
 
 export interface OnsetObservation {
@@ -59,14 +70,14 @@ export interface OnsetStep {
   readonly resting: boolean;
 }
 
-export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation): OnsetStep {
+export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {
   const prior = state ?? initialOnsetState();
   const contextual = contextualStep(prior.cad, observation.value);
-  const likelihood = likelihoodStep(prior.lik, Math.min(1, observation.badDeviation / FULL_DEVIATIONS));
+  const likelihood = likelihoodStep(prior.lik, Math.min(1, observation.badDeviation / settings.fullDeviations));
   const contextScore = observation.badSide && contextual.raw >= CONTEXT_ALARM ? ALARM_LEVEL + (contextual.raw - CONTEXT_ALARM) : 0;
   const combined = Math.max(likelihood.score, contextScore);
-  const resting = prior.rest < REST_POINTS;
+  const resting = prior.rest < settings.restPoints;
   const alarm = resting ? 0 : combined;
-  const rest = combined >= ALARM_LEVEL ? 0 : Math.min(REST_POINTS, prior.rest + 1);
-  return { state: { cad: contextual.state, lik: likelihood.state, rest }, alarm, resting: rest < REST_POINTS };
+  const rest = combined >= ALARM_LEVEL ? 0 : Math.min(SINCE_CAP, prior.rest + 1);
+  return { state: { cad: contextual.state, lik: likelihood.state, rest }, alarm, resting: rest < settings.restPoints };
 }

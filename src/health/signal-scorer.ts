@@ -26,7 +26,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep, REST_POINTS, type OnsetState } from './onset.js';
+import { FULL_DEVIATIONS, onsetStep, REST_POINTS, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -61,6 +61,9 @@ export interface ScorerOptions {
   readonly relativeMinScale: number;
   /** Rarity (−log10 tail probability) that maps to anomaly score 0.5; anomaly = r / (r + half) never saturates. */
   readonly halfScoreLog10: number;
+  /** Onset (onset.ts): observations kept quiet after an alarm, and robust deviations that make the raw prediction error 1. */
+  readonly onsetRestPoints: number;
+  readonly onsetFullDeviations: number;
 }
 
 export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
@@ -78,6 +81,8 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   minScale: 0,
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
+  onsetRestPoints: REST_POINTS,
+  onsetFullDeviations: FULL_DEVIATIONS,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -263,7 +268,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   ];
   // The calibration learns slower during an ongoing incident (the onset's rest period after an alarm), so an outage does
   // not quickly become "normal" by widening the calibration.
-  const calRate = options.calibrationRate * ((state.on?.rest ?? REST_POINTS) < REST_POINTS ? options.incidentLearning : 1);
+  const calRate = options.calibrationRate * (state.on !== undefined && state.on.rest < options.onsetRestPoints ? options.incidentLearning : 1);
   const cal = [...trackQuantiles(qInstant, instant, calRate), ...trackQuantiles(qSustained, sustained / sustainedSd, calRate)];
   const mag = state.mag + options.recentRate * weight * (Math.abs(value) - state.mag);
   // The floor's spread learns slowly from outliers too (clipped, √weight), so an outage cannot raise the
@@ -273,7 +278,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
 
   // 5. Onset (onset.ts): high on the first point of an incident, damped while it lasts.
   const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= expected : value <= expected);
-  const onset = onsetStep(state.on, { value, badDeviation: instant, badSide });
+  const onset = onsetStep(state.on, { value, badDeviation: instant, badSide }, { restPoints: options.onsetRestPoints, fullDeviations: options.onsetFullDeviations });
 
   const next: SignalState = {
     v: 1,
