@@ -7,7 +7,7 @@
  * durations and whole seconds, so an SLO's name cannot change a query.
  */
 import { calendarPeriod } from './calendar.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../model/duration.js';
 import { burnAlertName, calendarTileSeconds, labels, series } from './series-names.js';
 import { sloPeriod, sloWindows, type SloCatalogEntry } from './slo.js';
 
@@ -37,7 +37,7 @@ export function calendarPeriodQuery(startMs: number, evalTimeMs: number): Planne
   if (elapsed < calendarTileSeconds) return undefined;
   // One second short: Prometheus 2.x range selectors include their left end, which would add the tile
   // ending exactly at the period start (the last 5 minutes of the previous period).
-  const range = `[${elapsed - 1}s:${formatDuration(calendarTileSeconds)}]`;
+  const range = `[${elapsed - 1}s:${formatDuration(calendarTileSeconds * 1000)}]`;
   const sum = (metric: string) => `sum ${by} (sum_over_time(${metric}${range}))`;
   return { kind: 'calendar-period', startMs, expr: `1 - ${sum(series.sliGoodRate5m)} / ${sum(series.sliTotalRate5m)}` };
 }

@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { freePort } from './ports.js';
+import { freePort } from '../runtime/ports.js';
 
 interface Rule {
   record?: string;

@@ -13,6 +13,7 @@ import { formatDuration } from '../model/duration.js';
 import type { SliTemplate, Slo } from '../model/model.js';
 import { escapeForQuote } from '../promql/escape.js';
 import { checkPromql, scanQuery } from '../promql/parse.js';
+import { checkQuerySemantics } from '../promql/semantics.js';
 
 export type RenderResult = { ok: true; query: string } | { ok: false; field: 'goodEvents' | 'totalEvents' | 'parameters'; message: string };
 
@@ -196,5 +197,8 @@ export function renderSliQuery(
   const query = filled.query;
   const check = checkPromql(query);
   if (!check.ok) return { ok: false, field, message: `${field} renders to invalid PromQL: ${check.message}; rendered: ${query.trim()}` };
+  // What Prometheus would refuse although the grammar accepts it: one such query must not reach a rule file.
+  const semantics = checkQuerySemantics(query, 'instant vector');
+  if (!semantics.ok) return { ok: false, field, message: `${field} renders to PromQL that Prometheus would refuse: ${semantics.message}; rendered: ${query.trim()}` };
   return { ok: true, query: query.trim() };
 }

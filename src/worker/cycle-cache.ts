@@ -14,7 +14,7 @@
  */
 import type { AlertSample } from '../budget/budget.js';
 import { labels } from '../budget/series-names.js';
-import type { MetricsReader, VectorSample } from '../sources/prometheus-reader.js';
+import type { MetricsReader, VectorSample } from '../prometheus/prometheus-reader.js';
 
 interface Entry {
   readonly cycle: number;
