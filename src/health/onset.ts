@@ -5,17 +5,18 @@
  *
  * 1. Prediction error, judged by its likelihood (anomaly-likelihood.ts, Numenta's method with its
  *    published defaults): the raw score is the observation's deviation from the scorer's best baseline in
- *    the bad direction, |z| / 10 capped at 1 (ten robust deviations = as anomalous as it gets); the
+ *    the bad direction, |z| / `fullDeviations` capped at 1 (that many robust deviations = as anomalous as it gets); the
  *    output is −log10 of the tail probability of its recent mean over 10, so 0.5 is a 1-in-100 000 event.
  * 2. Contextual novelty (contextual-detector.ts, after CAD OSE): a raw score of CAD's base threshold 0.75
  *    or more is CAD's alarm; it is placed at the likelihood's "red" level, 0.5 + (raw − 0.75), so both
  *    detectors' alarms mean the same on the 0..1 scale. Only values on the bad side of the baseline count.
  * 3. Onset rule (CAD's rest period): the onset is the larger of the two; once it reached 0.5 (an alarm),
- *    the next `REST_POINTS` observations are quiet (0), so one incident is one alarm.
+ *    the next `restPoints` observations are quiet (0), so one incident is one alarm.
  *
- * No setting here was chosen by looking at scores: each is a published default of the method it belongs
- * to, or a fixed meaning (10 deviations, the red level). The replay's alarm threshold is chosen by the
- * caller (see the health-nab bench's nested cross-validation).
+ * Two settings, `restPoints` and `fullDeviations`, are chosen on scores, inside the training folds of the
+ * health-nab bench's nested cross-validation (the scorer's defaults are that choice); the constants below
+ * are the published values they start from. Everything else is a published default of its method or a
+ * fixed meaning (the red level). The replay's alarm threshold is chosen by the caller the same way.
  */
 import { initialLikelihoodState, likelihoodStep, type LikelihoodState } from './anomaly-likelihood.js';
 import { contextualStep, initialContextualState, type ContextualState } from './contextual-detector.js';
@@ -26,10 +27,10 @@ export const CONTEXT_ALARM = 0.75;
 export const ALARM_LEVEL = 0.5;
 /**
  * Observations kept quiet after an alarm: CAD OSE's rest period, one fifth of NAB's probationary period,
- * which is 150 observations for any series of 5000 or more.
+ * which is 150 observations for any series of 5000 or more (the scorer's default, chosen in the folds, is 50).
  */
 export const REST_POINTS = 150;
-/** Robust deviations that make the prediction-error raw score 1. */
+/** Robust deviations that make the prediction-error raw score 1 (a unit scale; the scorer's default is 20). */
 export const FULL_DEVIATIONS = 10;
 
 /** Settings of the onset that a caller may change (the health-nab bench chooses them inside its training folds). */
