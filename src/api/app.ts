@@ -19,11 +19,12 @@ import type { Authenticator } from './auth/access.js';
 import type { ApiContext } from './context.js';
 import { BudgetResults } from './data/budget-results.js';
 import { createRedisHealthReader, type HealthReader } from './data/health-reader.js';
-import { createSeriesReader, type SeriesReader } from './data/prometheus-client.js';
+import { createPrometheusReader, type MetricsReader } from '../prometheus/prometheus-reader.js';
 import { SloIndex } from './data/slo-index.js';
 import { registerErrorHandling } from './error-handler.js';
 import { apiError } from './errors.js';
 import { createApiMetrics } from '../observability/api-metrics.js';
+import { gateRoutes } from './routes/gate.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
 import { sloFigureRoutes } from './routes/slo-figures.js';
@@ -57,7 +58,7 @@ export interface ApiOptions {
   readonly statusJson?: () => unknown;
   /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
   readonly health?: HealthReader;
-  readonly series?: SeriesReader;
+  readonly series?: MetricsReader;
   readonly indexCheckEveryMs?: number;
 }
 
@@ -75,7 +76,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
 
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
-  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry });
+  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry, now });
   (options.registerMetrics ?? ((registry, redis) => registerHealthMetrics(registry, redis, { now })))(metrics.registry, options.redis);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -96,7 +97,8 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     health: options.health ?? createRedisHealthReader(options.redis, { now }),
     prometheus:
       options.series ??
-      createSeriesReader({ url: options.prometheusUrl, onQuery: (kind, ok) => metrics.prometheusQueries.inc({ kind, outcome: ok ? 'ok' : 'error' }) }),
+      // One attempt and a 10 s timeout: a person is waiting; a failure becomes PROMETHEUS_UNAVAILABLE (error-handler.ts).
+      createPrometheusReader({ url: options.prometheusUrl, timeoutMs: 10_000, attempts: 1, onAttempt: ({ kind, ok }) => metrics.prometheusQueries.inc({ kind, outcome: ok ? 'ok' : 'error' }) }),
     builtins: options.builtins ?? [],
     limits: options.limits ?? defaultRangeLimits,
     now,
@@ -135,6 +137,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
       await v1.register(templateRoutes, ctx);
       await v1.register(healthRoutes, ctx);
       await v1.register(previewRoutes, ctx);
+      await v1.register(gateRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

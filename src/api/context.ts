@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { SourcedResource } from '../model/resource.js';
 import type { BudgetResults } from './data/budget-results.js';
 import type { HealthReader } from './data/health-reader.js';
-import type { SeriesReader } from './data/prometheus-client.js';
+import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import type { SloIndex } from './data/slo-index.js';
 import type { RangeLimits } from './time-range.js';
 
@@ -12,7 +12,7 @@ export interface ApiContext {
   readonly index: SloIndex;
   readonly results: BudgetResults;
   readonly health: HealthReader;
-  readonly prometheus: SeriesReader;
+  readonly prometheus: MetricsReader;
   /** Built-in templates and policy sets, added to previews. */
   readonly builtins: readonly SourcedResource[];
   readonly limits: RangeLimits;

@@ -1,5 +1,6 @@
 /** Maps every error to the catalogue's JSON body. Bad input is never a 500; a 500 is a bug and is logged. */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { PrometheusQueryError } from '../prometheus/prometheus-reader.js';
 import { ApiError, apiError } from './errors.js';
 
 const fastifyCodes: Record<string, () => ApiError> = {
@@ -24,6 +25,7 @@ export function toApiError(error: FastifyError | ApiError | Error): ApiError | u
     const first = details[0];
     return apiError('INVALID_REQUEST', first ? `${first.path}: ${first.message}` : `invalid ${where}`, details);
   }
+  if (error instanceof PrometheusQueryError) return apiError('PROMETHEUS_UNAVAILABLE', error.message);
   if (isRedisFailure(e)) return apiError('REDIS_UNAVAILABLE', `Redis is unavailable: ${e.message}`);
   const mapped = e.code ? fastifyCodes[e.code] : undefined;
   if (mapped) return mapped();

@@ -4,6 +4,7 @@
  * (15 s) and at least range / `maxPoints` (11,000, Prometheus's own limit per series).
  */
 import { parseDuration } from '../model/duration.js';
+import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import { apiError } from './errors.js';
 
 export interface RangeLimits {
@@ -49,4 +50,16 @@ export function parseRange(query: { start?: string; end?: string; step?: string 
     step = parsed;
   }
   return { start, end, step };
+}
+
+/**
+ * One range query over `range` (API times are Unix seconds, the reader's milliseconds): every finite
+ * point of every series as [Unix seconds, value]. NaN points (no traffic) are left out.
+ */
+export async function rangePoints(reader: MetricsReader, expr: string, range: TimeRange): Promise<Array<[number, number]>> {
+  const out: Array<[number, number]> = [];
+  for (const series of await reader.rangeQuery(expr, range.start * 1000, range.end * 1000, range.step * 1000)) {
+    for (const [t, v] of series.points) if (Number.isFinite(v)) out.push([t / 1000, v]);
+  }
+  return out;
 }

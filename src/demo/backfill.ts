@@ -6,12 +6,12 @@
  * a gigabyte. The history is therefore cut into files of one aligned 2-hour block each: every file is read
  * once, memory and disk stay bounded (one block's file at a time), and progress is reported per block.
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCommand } from '../runtime/process.js';
 import type { MeshConfig } from './mesh.js';
 import { backfillTimestamps, openMetricsChunks } from './exposition.js';
 import { meshSeries, type SeriesSpec } from './traffic-model.js';
@@ -78,15 +78,9 @@ export async function writeOpenMetricsHistory(file: string, options: BackfillOpt
 }
 
 /** Runs `promtool tsdb create-blocks-from openmetrics FILE DIR`; rejects with promtool's output on failure. */
-export function createBlocksFromOpenMetrics(file: string, tsdbDir: string, promtool = 'promtool'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, tsdbDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-10_000)));
-    child.stderr.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-10_000)));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`promtool create-blocks-from openmetrics exited ${code}: ${output}`))));
-  });
+export async function createBlocksFromOpenMetrics(file: string, tsdbDir: string, promtool = 'promtool'): Promise<void> {
+  const { code, stdout, stderr } = await runCommand(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, tsdbDir]);
+  if (code !== 0) throw new Error(`promtool create-blocks-from openmetrics exited ${code}: ${`${stdout}${stderr}`.slice(-10_000)}`);
 }
 
 /** The sample times grouped by aligned 2-hour block. */

@@ -12,12 +12,13 @@
  * tiles (`vigil:sli_*:rate1h`, hourly) over the whole month and the 5-minute tiles over the last hours —
  * the long windows are derived from those tiles by the live rules at their first evaluation.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { createPrometheusReader, type MetricsReader, type RangeSeries } from '../prometheus/prometheus-reader.js';
 import { freePort } from '../runtime/ports.js';
+import { answersOk, runCommand, startProcess, waitFor } from '../runtime/process.js';
 
 interface Rule {
   record?: string;
@@ -73,18 +74,6 @@ export function recordingTiers(groups: readonly Group[]): Group[][] {
   return tiers;
 }
 
-function run(command: string, args: readonly string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (c: Buffer) => (output = (output + c.toString()).slice(-10_000));
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, output }));
-  });
-}
-
 function formatLabels(labels: Record<string, string>): string {
   const parts = Object.entries(labels)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -92,57 +81,33 @@ function formatLabels(labels: Record<string, string>): string {
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
 
-interface RangeSeries {
-  metric: Record<string, string>;
-  values: Array<[number, string]>;
-}
-
-/** /api/v1/query_range, split so no request exceeds 10,000 steps. */
-async function rangeQuery(url: string, expr: string, start: number, end: number, step: number): Promise<RangeSeries[]> {
-  const out = new Map<string, RangeSeries>();
+/** A range query split so no request exceeds Prometheus's 11,000 points per series; times in seconds. */
+async function rangeQuery(reader: MetricsReader, expr: string, start: number, end: number, step: number): Promise<RangeSeries[]> {
+  const out = new Map<string, { labels: Readonly<Record<string, string>>; points: Array<readonly [number, number]> }>();
   for (let from = start; from <= end; from += 10_000 * step) {
     const to = Math.min(end, from + 9_999 * step);
-    const params = new URLSearchParams({ query: expr, start: String(from), end: String(to), step: String(step) });
-    const response = await fetch(`${url}/api/v1/query_range`, { method: 'POST', body: params });
-    const body = (await response.json()) as { status: string; error?: string; data: { result: RangeSeries[] } };
-    if (body.status !== 'success') throw new Error(`range query failed: ${body.error}: ${expr}`);
-    for (const series of body.data.result) {
-      const key = JSON.stringify(series.metric);
+    for (const series of await reader.rangeQuery(expr, from * 1000, to * 1000, step * 1000)) {
+      const key = JSON.stringify(series.labels);
       const seen = out.get(key);
-      if (seen) seen.values.push(...series.values);
-      else out.set(key, series);
+      if (seen) seen.points.push(...series.points);
+      else out.set(key, { labels: series.labels, points: [...series.points] });
     }
   }
   return [...out.values()];
 }
 
-/** A throw-away Prometheus on the data directory, for promtool to query. */
-async function withPrometheus<T>(dataDir: string, work: string, binary: string, body: (url: string) => Promise<T>): Promise<T> {
+/** A throw-away Prometheus on the data directory, for the rules to be evaluated against. */
+async function withPrometheus<T>(dataDir: string, work: string, binary: string, body: (reader: MetricsReader) => Promise<T>): Promise<T> {
   const port = await freePort();
   const config = join(work, 'prometheus.yml');
   await writeFile(config, 'global:\n  scrape_interval: 1m\n');
-  const child = spawn(binary, [`--config.file=${config}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=400d', '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-5_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const prometheus = startProcess(binary, [`--config.file=${config}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=400d', '--log.level=warn'], { keepChars: 5_000 });
   const url = `http://127.0.0.1:${port}`;
   try {
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-      try {
-        if ((await fetch(`${url}/-/ready`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (i > 300) throw new Error(`prometheus not ready after 30 s: ${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return await body(url);
+    await waitFor('prometheus (rules backfill) ready', () => answersOk(`${url}/-/ready`), { timeoutMs: 30_000, process: prometheus });
+    return await body(createPrometheusReader({ url, timeoutMs: 120_000, attempts: 1 }));
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await prometheus.stop();
   }
 }
 
@@ -175,7 +140,7 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
       if (jobs.length === 0) continue;
       const file = join(work, `tier-${t}.om`);
       let samples = 0;
-      await withPrometheus(options.dataDir, work, options.prometheus ?? 'prometheus', async (url) => {
+      await withPrometheus(options.dataDir, work, options.prometheus ?? 'prometheus', async (reader) => {
         const byName = new Map<string, string[]>();
         for (const { pass, p, groups: selected } of jobs) {
           const started = Date.now();
@@ -184,13 +149,12 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
           for (const rule of rules) {
             const lines = byName.get(rule.record!) ?? [];
             byName.set(rule.record!, lines);
-            for (const series of await rangeQuery(url, rule.expr, start, pass.end, pass.evalInterval)) {
-              const labels = { ...series.metric, ...(rule.labels ?? {}) };
-              delete labels.__name__;
+            for (const series of await rangeQuery(reader, rule.expr, start, pass.end, pass.evalInterval)) {
+              const labels = { ...series.labels, ...(rule.labels ?? {}) };
               const key = `${rule.record!}${formatLabels(labels)}`;
-              for (const [time, value] of series.values) {
-                if (!Number.isFinite(Number(value))) continue;
-                lines.push(`${key} ${value} ${time}`);
+              for (const [ms, value] of series.points) {
+                if (!Number.isFinite(value)) continue;
+                lines.push(`${key} ${value} ${ms / 1000}`);
                 samples++;
               }
             }
@@ -205,8 +169,8 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
       if (samples > 0) {
         const out = join(work, `out-${t}`);
         await mkdir(out);
-        const result = await run(options.promtool ?? 'promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, out]);
-        if (result.code !== 0) throw new Error(`promtool create-blocks-from openmetrics (rules tier ${t + 1}) failed: ${result.output}`);
+        const result = await runCommand(options.promtool ?? 'promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, out]);
+        if (result.code !== 0) throw new Error(`promtool create-blocks-from openmetrics (rules tier ${t + 1}) failed: ${`${result.stdout}${result.stderr}`.slice(-10_000)}`);
         for (const block of await readdir(out)) await rename(join(out, block), join(options.dataDir, block));
       }
     }

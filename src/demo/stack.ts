@@ -4,7 +4,6 @@
  * `vigil all` in directory mode on deploy/demo/resources. Used by `bash deploy/demo/run.sh` and by the
  * end-to-end smoke test. Everything is a child process or a server of this process, stopped by `stop()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { compile } from '../rules/compile.js';
 import { renderOutput } from '../rules/render-output.js';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
 import { freePort, portFree } from '../runtime/ports.js';
+import { answersOk, startProcess, waitFor, type RunningProcess } from '../runtime/process.js';
 import { backfillTsdb } from './backfill.js';
 import { demoIncidents, demoMesh, type DemoIncidentOptions } from './mesh.js';
 import { backfillRecordingRules, demoRulePasses } from './rules-backfill.js';
@@ -65,44 +65,6 @@ async function choosePorts(wanted: DemoPorts): Promise<DemoPorts> {
   return chosen as unknown as DemoPorts;
 }
 
-interface Child {
-  readonly process: ChildProcess;
-  output: string;
-}
-
-function startChild(command: string, args: readonly string[], cwd = root): Child {
-  const child: Child = { process: spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }), output: '' };
-  const keep = (chunk: Buffer) => (child.output = (child.output + chunk.toString()).slice(-50_000));
-  child.process.stdout?.on('data', keep);
-  child.process.stderr?.on('data', keep);
-  return child;
-}
-
-async function stopChild(child: Child | undefined): Promise<void> {
-  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
-  child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, child: Child | undefined, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child && child.process.exitCode !== null) throw new Error(`${what}: the process exited (${child.process.exitCode}): ${child.output.slice(-2000)}`);
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${child ? `: ${child.output.slice(-2000)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const httpOk = (url: string) => async () => (await fetch(url)).ok;
-
 /**
  * Prometheus's /alerts and /rules pages. Debian's Prometheus 2.x is built without the React UI, so only
  * /classic/alerts and /classic/rules answer there; upstream builds answer both (Prometheus 3 has no /classic).
@@ -123,19 +85,22 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const log = options.log ?? (() => undefined);
   const ports = await choosePorts({ ...defaultDemoPorts, ...options.ports });
   const work = await mkdtemp(join(tmpdir(), 'vigil-demo-'));
-  const children: Record<string, Child> = {};
+  const children: Record<string, RunningProcess> = {};
+  // Output is kept generously: the smoke test prints it when something goes wrong.
+  const start = (command: string, args: readonly string[]) => startProcess(command, args, { cwd: root, keepChars: 50_000 });
   let receiver: AlertReceiver | undefined;
   let traffic: TrafficServer | undefined;
   const stop = async () => {
     // Vigil first (it writes rules and reloads Prometheus), then what it talks to.
-    for (const name of ['vigil', 'prometheus', 'alertmanager', 'redis']) await stopChild(children[name]);
+    for (const name of ['vigil', 'prometheus', 'alertmanager', 'redis']) await children[name]?.stop('SIGTERM', 15_000);
     await traffic?.close();
     await receiver?.close();
     await rm(work, { recursive: true, force: true });
   };
   try {
     const now = Math.floor(Date.now() / 1000 / 60) * 60;
-    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }) });
+    // checkout runs a canary (10 % of its traffic, `checkout-canary`) for the release-gate step.
+    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }), canary: true });
     const resources = options.resources ?? join(root, 'deploy/demo/resources');
     const rulesDir = join(work, 'rules');
     const dataDir = join(work, 'data');
@@ -158,14 +123,14 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     receiver = await startAlertReceiver({ port: ports.receiver, log: (line) => log(`alert: ${line}`) });
     const amConfig = (await readFile(join(root, 'deploy/alertmanager/alertmanager.yml'), 'utf8')).replaceAll('http://127.0.0.1:9095/', `${receiver.url}/`);
     await writeFile(join(work, 'alertmanager.yml'), amConfig);
-    children.alertmanager = startChild('prometheus-alertmanager', [
+    children.alertmanager = start('prometheus-alertmanager', [
       `--config.file=${join(work, 'alertmanager.yml')}`,
       `--storage.path=${join(work, 'alertmanager')}`,
       `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
       '--cluster.listen-address=',
       '--log.level=warn',
     ]);
-    children.redis = startChild('redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work]);
+    children.redis = start('redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work]);
     traffic = await startTrafficServer({ config, host: '127.0.0.1', port: ports.traffic });
 
     const interval = options.scrapeInterval ?? '15s';
@@ -190,7 +155,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         '',
       ].join('\n'),
     );
-    children.prometheus = startChild('prometheus', [
+    children.prometheus = start('prometheus', [
       `--config.file=${join(work, 'prometheus.yml')}`,
       `--storage.tsdb.path=${dataDir}`,
       '--storage.tsdb.retention.time=400d',
@@ -206,11 +171,12 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       receiver: receiver.url,
       redis: `redis://127.0.0.1:${ports.redis}`,
     };
-    await waitUntil('Prometheus', httpOk(`${urls.prometheus}/-/ready`), children.prometheus);
-    await waitUntil('Alertmanager', httpOk(`${urls.alertmanager}/-/ready`), children.alertmanager);
+    const ready = { timeoutMs: 60_000, intervalMs: 250 };
+    await waitFor('Prometheus', () => answersOk(`${urls.prometheus}/-/ready`), { ...ready, process: children.prometheus });
+    await waitFor('Alertmanager', () => answersOk(`${urls.alertmanager}/-/ready`), { ...ready, process: children.alertmanager });
 
     const cycle = options.cycle ?? '30s';
-    children.vigil = startChild(process.execPath, [
+    children.vigil = start(process.execPath, [
       '--import',
       'tsx',
       join(root, 'src/cli/bin.ts'),
@@ -225,8 +191,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--health-backfill=1d',
       '--log-level=warn',
     ]);
-    await waitUntil('vigil all', httpOk(`${urls.api}/readyz`), children.vigil, 120_000);
-    return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output ?? '', stop };
+    await waitFor('vigil all', () => answersOk(`${urls.api}/readyz`), { ...ready, timeoutMs: 120_000, process: children.vigil });
+    return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output() ?? '', stop };
   } catch (error) {
     await stop();
     throw error;

@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import { decodeResult, type BudgetResult } from '../budget/result.js';
 import { redisKeys } from '../redis/redis-keys.js';
+import { budgetStaleAfterMs, isFresh } from './freshness.js';
 
 export interface StoredBudgetResult {
   readonly namespace: string;
@@ -31,7 +32,7 @@ function toStored(key: string, text: string, options: FreshnessOptions): StoredB
     namespace: key.slice(0, slash),
     name: key.slice(slash + 1),
     result,
-    fresh: options.nowMs - result.computedAtMs <= options.cycleMs * (options.staleCycles ?? 3),
+    fresh: isFresh(result.computedAtMs, options.nowMs, budgetStaleAfterMs(options.cycleMs, options.staleCycles)),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * What the health worker stores per entity in Redis (src/redis/health-keys.ts `healthKeys.results`) and what
+ * What the health worker stores per entity in Redis (src/redis/redis-keys.ts `healthKeys.results`) and what
  * the API and the /metrics export read back: plain data, so the readers need not import the worker.
  */
 import type { EntityHealth } from './entity-health.js';

@@ -1,6 +1,8 @@
 /**
  * Upper-tail probability of the standard normal distribution on a log scale, accurate far into the tail
  * (where `1 - cdf(z)` underflows to 0). Used to turn a calibrated deviation into a 0..1 anomaly score.
+ * The project's one error function: Numerical Recipes' erfc has a relative error below 1.2e-7 everywhere,
+ * where Abramowitz–Stegun 7.1.26 (which the demo used) is only absolutely accurate, useless in the tails.
  */
 
 /** Complementary error function, Numerical Recipes `erfcc` (fractional error below 1.2e-7 everywhere). */
@@ -19,6 +21,11 @@ function erfc(x: number): number {
                 t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
+}
+
+/** Standard normal CDF P(Z <= z), from the same erfc (the demo's latency model uses it too). */
+export function normalCdf(z: number): number {
+  return 0.5 * erfc(-z / Math.SQRT2);
 }
 
 /** -log10 P(Z > z) for a standard normal Z; 0 for z <= -8, grows like z²/(2 ln 10) for large z. */

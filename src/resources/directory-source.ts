@@ -8,13 +8,16 @@
  * vigil_source_broken_files gauge. Each resource keeps its origin (file, document index, line).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { importDocuments } from '../import/import.js';
+import { defaultTranslateOptions, foreignFormat } from '../import/imported.js';
 import { parseResourcesYaml } from '../model/parse-yaml.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/controller-metrics.js';
 import { isResourceKind, type CompileIssue, type ResourceKind, type SourcedResource } from './compile-contract.js';
 import { refKey, refOf, type ChangeListener, type ResourceRef, type Source } from './source.js';
+import { yamlFiles } from './walk.js';
 
 export interface DirectorySourceOptions {
   readonly root: string;
@@ -58,11 +61,14 @@ export interface ParsedFile {
 
 /** Parses one multi-document YAML file into Vigil resources with their origin (pure). */
 export function parseResourceFile(file: string, text: string, defaultNamespace = 'default'): ParsedFile {
-  const parsed = parseResourcesYaml(text, file, defaultNamespace);
+  const parsed = parseResourcesYaml(text, file, defaultNamespace, (value) => foreignFormat(value) !== undefined);
   const yamlError = parsed.issues.find((i) => i.level === 'error' && i.message.startsWith('YAML'));
   if (yamlError) return { resources: [], skipped: [], problem: { message: yamlError.message, ...(yamlError.line !== undefined ? { line: yamlError.line } : {}) } };
-  const resources = parsed.resources.filter((r) => acceptedGroups.includes(r.apiVersion.split('/')[0]!) && isResourceKind(r.kind));
-  const skipped = parsed.issues.map((i) => ({ message: i.message, ...(i.line !== undefined ? { line: i.line } : {}) }));
+  // Sloth and OpenSLO documents are converted as `vigil import` would (references within this file only);
+  // an SLO they cannot express is skipped with the reason.
+  const converted = parsed.foreign.length ? importDocuments(parsed.foreign, { ...defaultTranslateOptions, namespace: defaultNamespace }) : { resources: [], issues: [] };
+  const resources = [...parsed.resources, ...converted.resources].filter((r) => acceptedGroups.includes(r.apiVersion.split('/')[0]!) && isResourceKind(r.kind));
+  const skipped = [...parsed.issues, ...converted.issues].map((i) => ({ message: i.message, ...(i.line !== undefined ? { line: i.line } : {}) }));
   return { resources, skipped };
 }
 
@@ -130,8 +136,8 @@ export class DirectorySource implements Source {
   private async scanOnce(): Promise<void> {
     this.stats.scans++;
     const { root, logger, metrics } = this.options;
-    const userPaths = await listYamlFiles(root);
-    const builtinPaths = (await Promise.all((this.options.builtinPaths ?? []).map((p) => listYamlFiles(p)))).flat();
+    const userPaths = listYamlFiles(root, logger);
+    const builtinPaths = (this.options.builtinPaths ?? []).flatMap((p) => listYamlFiles(p, logger));
     const builtin = new Set(builtinPaths);
     const paths = [...userPaths, ...builtinPaths];
     const present = new Set(paths);
@@ -261,27 +267,11 @@ export class DirectorySource implements Source {
   }
 }
 
-async function listYamlFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
+/** The YAML files under `root`; none while it is missing or unreadable (the next scan looks again). */
+function listYamlFiles(root: string, logger: Logger): string[] {
   try {
-    if ((await stat(root)).isFile()) return [root];
+    return yamlFiles(root, { onUnreadable: (dir, error) => logger.warn({ dir, err: error.message }, 'cannot read resource directory; skipping it') });
   } catch {
     return [];
   }
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const path = join(dir, e.name);
-      if (e.isDirectory()) await walk(path);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(path);
-    }
-  };
-  await walk(root);
-  return out.sort();
 }

@@ -9,6 +9,7 @@ import { toYaml } from './yaml-writer.js';
 export type OutputFormat = 'rule-file' | 'prometheus-rule';
 export const outputFormats: readonly OutputFormat[] = ['rule-file', 'prometheus-rule'];
 
+/** One SLO's groups as a rule file: exactly what renderOutputChunks writes for them after its header. */
 export function ruleFileYaml(groups: readonly RuleGroup[]): string {
   return toYaml({ groups } as never);
 }

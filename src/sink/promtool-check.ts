@@ -2,25 +2,27 @@
  * `promtool check rules`: vets each rule file before it replaces the last good one (rule-file sink), and the
  * whole output of `vigil generate` in one run, naming the rule groups it refuses.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCommand } from '../runtime/process.js';
 
 /** Whether a binary is on PATH (for `--check-rules auto`). */
 export function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
   return (env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${binary}`));
 }
 
-function runPromtool(binary: string, file: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; lines: string[]; error: string }> {
-  return new Promise((resolve) => {
-    execFile(binary, ['check', 'rules', file], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ ok: true });
-      const lines = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
-      resolve({ ok: false, lines, error: error.message });
-    });
-  });
+async function runPromtool(binary: string, file: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; lines: string[]; error: string }> {
+  let result: { code: number; stdout: string; stderr: string };
+  try {
+    result = await runCommand(binary, ['check', 'rules', file], { timeoutMs });
+  } catch (error) {
+    return { ok: false, lines: [], error: `${binary}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (result.code === 0) return { ok: true };
+  const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  return { ok: false, lines, error: `${binary} check rules exited ${result.code}` };
 }
 
 export function promtoolChecker(binary = 'promtool', timeoutMs = 30_000): (file: string) => Promise<string | undefined> {

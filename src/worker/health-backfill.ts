@@ -10,7 +10,7 @@ import type { SignalName } from '../health/signals.js';
 import { decodeEntityState, encodeEntityState } from '../health/state-codec.js';
 import { RATE_WINDOW_MS, entityLabels, healthQueries } from '../prometheus/prometheus-health-queries.js';
 import type { MetricsReader } from '../prometheus/prometheus-reader.js';
-import { entityId } from '../redis/health-keys.js';
+import { entityId } from '../redis/redis-keys.js';
 import { DEFAULT_STATE_TTL_MS, readStates, writeStatesIfNewer } from './health-state-store.js';
 
 export interface BackfillOptions {

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import { backfillHealth, type BackfillReport } from './health-backfill.js';
-import { healthKeys } from '../redis/health-keys.js';
+import { healthKeys } from '../redis/redis-keys.js';
 
 export const backfillLockKey = `${healthKeys.results}:backfill-lock`;
 

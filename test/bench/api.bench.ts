@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { encodeResult } from '../../src/budget/result.js';
-import { catalogKeys } from '../../src/redis/catalog-keys.js';
+import { catalogKeys } from '../../src/redis/redis-keys.js';
 import { sloDocumentFromCompiled, templateDocument } from '../../src/catalog/documents.js';
 import { syncCatalogDocuments } from '../../src/catalog/catalog-store.js';
 import { compile } from '../../src/rules/compile.js';

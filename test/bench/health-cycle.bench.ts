@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { initialEntityState, scoreEntity } from '../../src/health/entity-health.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { createPrometheusReader } from '../../src/prometheus/prometheus-reader.js';
-import { entityId, healthKeys } from '../../src/redis/health-keys.js';
+import { entityId, healthKeys } from '../../src/redis/redis-keys.js';
 import { startHealthWorker } from '../../src/worker/health-worker.js';
 import { generate } from '../health/synthetic-mesh.js';
 import { startProcess, tempDir, waitFor, type RunningProcess } from '../support/processes.js';

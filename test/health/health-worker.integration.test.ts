@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthResult } from '../../src/health/health-result.js';
 import { backfillHealth } from '../../src/worker/health-backfill.js';
 import { registerHealthMetrics } from '../../src/export/health-export.js';
-import { healthKeys } from '../../src/redis/health-keys.js';
+import { healthKeys } from '../../src/redis/redis-keys.js';
 import { startHealthWorker, type HealthWorker } from '../../src/worker/health-worker.js';
 import { createPrometheusReader, type MetricsReader } from '../../src/prometheus/prometheus-reader.js';
 import { startProcess, tempDir, waitFor, type RunningProcess } from '../support/processes.js';

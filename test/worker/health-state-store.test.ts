@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeEntityState } from '../../src/health/state-codec.js';
 import type { HealthResult } from '../../src/health/health-result.js';
 import { commitShard, loadShard, planShard, processShard, type EntityValues } from '../../src/worker/health-cycle.js';
-import { healthKeys } from '../../src/redis/health-keys.js';
+import { healthKeys } from '../../src/redis/redis-keys.js';
 import { readStates, writeStatesIfNewer } from '../../src/worker/health-state-store.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 

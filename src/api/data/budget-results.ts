@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import { decodeResult, type BudgetResult } from '../../budget/result.js';
 import { redisKeys } from '../../redis/redis-keys.js';
+import { budgetStaleAfterMs, isFresh } from '../../export/freshness.js';
 
 export interface StoredResult {
   readonly result: BudgetResult;
@@ -48,7 +49,7 @@ export class BudgetResults {
   private withFreshness(result: BudgetResult | undefined): StoredResult | undefined {
     if (!result) return undefined;
     const now = (this.options.now ?? Date.now)();
-    return { result, fresh: now - result.computedAtMs <= this.options.cycleMs * (this.options.staleCycles ?? 3) };
+    return { result, fresh: isFresh(result.computedAtMs, now, budgetStaleAfterMs(this.options.cycleMs, this.options.staleCycles)) };
   }
 
   private cached(key: string, t: number): { result: BudgetResult | undefined } | undefined {

@@ -1,16 +1,18 @@
 /**
  * Health results for the API, behind a narrow interface, read from the health worker's results hash
- * (src/redis/health-keys.ts `healthKeys.results`: field `<kind>/<namespace>/<name>` → JSON
+ * (src/redis/redis-keys.ts `healthKeys.results`: field `<kind>/<namespace>/<name>` → JSON
  * `HealthResult` of src/health/health-result.ts). Every field is checked on the way in: a result the API
  * cannot read is skipped, never a 500.
  */
 import type { Redis } from 'ioredis';
 import type { HealthResult } from '../../health/health-result.js';
-import { entityId, healthKeys } from '../../redis/health-keys.js';
+import { entityId, healthKeys } from '../../redis/redis-keys.js';
+import { HEALTH_STALE_AFTER_MS, isFresh } from '../../export/freshness.js';
 
 export const healthResultsKey = healthKeys.results;
 
-export type EntityKind = 'service' | 'workload';
+export type { EntityKind } from '../../health/health-result.js';
+import type { EntityKind } from '../../health/health-result.js';
 
 export interface HealthEntry {
   readonly kind: EntityKind;
@@ -41,7 +43,7 @@ export interface RedisHealthReaderOptions {
 const statuses = new Set(['healthy', 'unhealthy', 'unknown']);
 
 export function createRedisHealthReader(redis: Redis, options: RedisHealthReaderOptions = {}): HealthReader {
-  const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
+  const staleAfterMs = options.staleAfterMs ?? HEALTH_STALE_AFTER_MS;
   const now = options.now ?? Date.now;
   const parse = (text: string | null | undefined): HealthEntry | undefined => {
     if (!text) return undefined;
@@ -62,7 +64,7 @@ export function createRedisHealthReader(redis: Redis, options: RedisHealthReader
         reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [],
         signals,
         at: r.at,
-        fresh: now() - r.at <= staleAfterMs,
+        fresh: isFresh(r.at, now(), staleAfterMs),
       };
     } catch {
       return undefined;

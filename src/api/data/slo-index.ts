@@ -5,7 +5,7 @@
  * A reload re-parses only entries whose text changed, in slices that yield to requests in flight.
  */
 import type { Redis } from 'ioredis';
-import { catalogKeys } from '../../redis/catalog-keys.js';
+import { catalogKeys } from '../../redis/redis-keys.js';
 import type { PeriodDocument, PolicyDocument, SloDocument } from '../../catalog/documents.js';
 import { objectiveFromGoal } from '../../budget/budget.js';
 import { sloWindows, type SloCatalogEntry } from '../../budget/slo.js';

@@ -8,7 +8,7 @@ import type { HealthEntry } from '../data/health-reader.js';
 import { apiError } from '../errors.js';
 import { errorResponses, RangeQuery } from '../schemas/common.js';
 import { EntityParams, HealthEntity, HealthList, HealthQuery, Timeline } from '../schemas/other.js';
-import { parseRange } from '../time-range.js';
+import { parseRange, rangePoints } from '../time-range.js';
 
 /** The health worker's exported score (DESIGN.md "Public names"). */
 export const healthScoreMetric = 'vigil_health_score';
@@ -64,7 +64,7 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       const range = parseRange(request.query, ctx.now(), ctx.limits);
       const expr = selector(healthScoreMetric, { kind, namespace, name }).print();
       const byTime = new Map<number, number>();
-      for (const s of await ctx.prometheus.range(expr, range.start, range.end, range.step)) for (const p of s.points) if (Number.isFinite(p.v)) byTime.set(p.t, p.v);
+      for (const [t, v] of await rangePoints(ctx.prometheus, expr, range)) byTime.set(t, v);
       return { kind, namespace, name, ...range, points: [...byTime].sort(([a], [b]) => a - b).map(([t, score]) => ({ t, score })) };
     },
   );
