@@ -278,7 +278,10 @@ function holdFault(
   const { timestampMs, value, scorer } = input;
   if (!current) {
     if (live.health.status === 'unhealthy' && prior) {
-      const held: HeldFault = { since: timestampMs, base: prior, quiet: 0, ...(priorCounts ? { counts: priorCounts } : {}) };
+      // The frozen copy leaves out the onset detectors (about 1 KB): the held judgement uses the baselines
+      // only, and seven held signals must still fit the Redis budget.
+      const { on: _onset, ...base } = prior;
+      const held: HeldFault = { since: timestampMs, base, quiet: 0, ...(priorCounts ? { counts: priorCounts } : {}) };
       return { held, live, health: { ...live.health, faultSince: timestampMs } };
     }
     return { live, health: live.health };
@@ -317,7 +320,7 @@ function holdFault(
       () => (prior ? judgeLive({ ...prior, sus: 0 }, restartLongWindow(priorCounts), before, input, options) : undefined),
       () =>
         judgeLive(
-          { ...current.base, sus: 0, ...(prior ? { ts: prior.ts, dt: prior.dt } : {}) },
+          { ...current.base, sus: 0, ...(prior ? { ts: prior.ts, dt: prior.dt, ...(prior.on ? { on: prior.on } : {}) } : {}) },
           restartLongWindow(current.counts ?? priorCounts),
           before,
           input,

@@ -1,108 +1,84 @@
 /**
- * The onset score of one signal: turns the per-observation anomaly into "a new incident starts here",
- * high once per incident and damped while it lasts. This is what `vigil health replay` writes (NAB scores
- * detections, not states); entity health does not use it. Pure.
+ * The onset score of one signal ("a new incident starts here"): what `vigil health replay` writes, and
+ * each signal's `onset` in entity health. Pure. Two detectors of different kinds, each brought to the
+ * same meaning of "alarm", then one onset rule:
  *
- * - Re-arming: after an onset, the alarm is damped until the anomaly stayed below `rearmLevel` for
- *   `rearmPoints` observations (or the incident lasted `maxIncidentPoints`).
- * - Novelty: a new incident must also be about as rare as the recent ones (a decaying peak), so a series
- *   with recurring bursts pages for the unusual ones, not for each burst.
- * - Confirmation: an onset driven by a single observation (the instant feature) needs the observation
- *   before it to have been unusual too (`confirmRarity`); a lone spike is a blip, as one anomalous cycle is
- *   for entity health. A spike large enough to move the sustained feature beyond what the series' own
- *   history makes rare still pages, one observation later.
- * - Contextual novelty (context-novelty.ts): a pair of consecutive quantised values never seen before, at
- *   a coarse and at a fine resolution of the series' own range (new at both: one resolution alone is
- *   sensitive to where the bin edges fall), when a new pair was unlikely (Good–Turing), also raises the
- *   alarm — on the bad side only, and not within `contextGap` observations of the last alarm. It catches
- *   changes of shape that are not large deviations (denser spikes, a quantised series taking new steps).
+ * 1. Prediction error, judged by its likelihood (anomaly-likelihood.ts, Numenta's method with its
+ *    published defaults): the raw score is the observation's deviation from the scorer's best baseline in
+ *    the bad direction, |z| / `fullDeviations` capped at 1 (that many robust deviations = as anomalous as it gets); the
+ *    output is −log10 of the tail probability of its recent mean over 10, so 0.5 is a 1-in-100 000 event.
+ * 2. Contextual novelty (contextual-detector.ts, after CAD OSE): a raw score of CAD's base threshold 0.75
+ *    or more is CAD's alarm; it is placed at the likelihood's "red" level, 0.5 + (raw − 0.75), so both
+ *    detectors' alarms mean the same on the 0..1 scale. Only values on the bad side of the baseline count.
+ * 3. Onset rule (CAD's rest period): the onset is the larger of the two; once it reached 0.5 (an alarm),
+ *    the next `restPoints` observations are quiet (0), so one incident is one alarm.
+ *
+ * Two settings, `restPoints` and `fullDeviations`, are chosen on scores, inside the training folds of the
+ * health-nab bench's nested cross-validation (the scorer's defaults are that choice); the constants below
+ * are the published values they start from. Everything else is a published default of its method or a
+ * fixed meaning (the red level). The replay's alarm threshold is chosen by the caller the same way.
  */
-import { contextStep, type ContextOptions, type ContextState } from './context-novelty.js';
-import type { ScorerOptions, SignalState } from './signal-scorer.js';
+import { initialLikelihoodState, likelihoodStep, type LikelihoodState } from './anomaly-likelihood.js';
+import { contextualStep, initialContextualState, type ContextualState } from './contextual-detector.js';
 
-/** The onset part of a signal's state (see SignalState for the fields). */
-export type OnsetState = Pick<SignalState, 'armed' | 'quiet' | 'peak' | 'inc' | 'len' | 'cx' | 'cx2' | 'ago' | 'pt'>;
+/** CAD's base threshold: a raw contextual score at or above it is an alarm. */
+export const CONTEXT_ALARM = 0.75;
+/** The likelihood's "red" level on its log scale (tail probability 1e-5), where an alarm starts. */
+export const ALARM_LEVEL = 0.5;
+/**
+ * Observations kept quiet after an alarm: CAD OSE's rest period, one fifth of NAB's probationary period,
+ * which is 150 observations for any series of 5000 or more (the scorer's default, chosen in the folds, is 50).
+ */
+export const REST_POINTS = 150;
+/** Robust deviations that make the prediction-error raw score 1 (a unit scale; the scorer's default is 20). */
+export const FULL_DEVIATIONS = 10;
+
+/** Settings of the onset that a caller may change (the health-nab bench chooses them inside its training folds). */
+export interface OnsetSettings {
+  readonly restPoints: number;
+  readonly fullDeviations: number;
+}
+
+export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({ restPoints: REST_POINTS, fullDeviations: FULL_DEVIATIONS });
+
+/** Cap of the observations-since-alarm counter (longer than any rest period). */
+const SINCE_CAP = 100_000;
+
+export interface OnsetState {
+  readonly cad: ContextualState;
+  readonly lik: LikelihoodState;
+  /** Observations since the last alarm (the rest period or more: not resting), capped. */
+  readonly rest: number;
+}
+
+export function initialOnsetState(): OnsetState {
+  return { cad: initialContextualState(), lik: initialLikelihoodState(), rest: SINCE_CAP };
+}
 
 export interface OnsetObservation {
   readonly value: number;
-  /** The recent baseline's level before this observation (which side of it is bad). */
-  readonly level: number;
-  readonly anomaly: number;
-  readonly rarity: number;
-  /** −log10 tail probabilities of the instant and the sustained feature. */
-  readonly tailInstant: number;
-  readonly tailSustained: number;
+  /** The deviation from the best baseline in the bad direction (robust deviations, ≥ 0). */
+  readonly badDeviation: number;
+  /** Whether the value lies on the bad side of the baseline. */
+  readonly badSide: boolean;
 }
 
-function contextOptions(options: ScorerOptions, bins: number): ContextOptions {
-  return { bins, rangeDecay: options.contextRangeDecay, length: options.contextLength };
+export interface OnsetStep {
+  readonly state: OnsetState;
+  /** 0..1; ≥ ALARM_LEVEL is an alarm; 0 while resting after one. */
+  readonly alarm: number;
+  /** Whether an incident is open (within the rest period after an alarm). */
+  readonly resting: boolean;
 }
 
-function stepContext(state: ContextState | undefined, value: number, options: ScorerOptions, bins: number): { state: ContextState; rarity: number } | null {
-  return bins > 0 ? contextStep(state ?? [], value, contextOptions(options, bins)) : null;
-}
-
-export function onsetStep(state: OnsetState, observation: OnsetObservation, options: ScorerOptions): { readonly state: Required<OnsetState>; readonly alarm: number } {
-  const { value, anomaly, rarity, tailInstant, tailSustained } = observation;
-  const tail = Math.max(tailInstant, tailSustained);
-  let armed = state.armed;
-  let quiet = anomaly < options.rearmLevel ? state.quiet + 1 : 0;
-  let peak = state.peak * (1 - options.noveltyDecay);
-  let incident = state.inc;
-  let incidentLength = state.armed === 0 ? state.len + 1 : 0;
-  let alarm = anomaly;
-  if (armed === 1) {
-    if (peak > tail) {
-      const novel = rarity * (tail / peak) ** options.noveltyPower;
-      alarm = novel / (novel + options.halfScoreLog10);
-    }
-    // A lone spike is not an onset yet: an instant deviation pages once the point before it was unusual too.
-    if (tailSustained <= tailInstant && (state.pt ?? 0) < options.confirmRarity) alarm *= options.repeatDamping;
-    if (alarm >= options.alarmLevel) {
-      armed = 0;
-      quiet = 0;
-      incident = tail;
-    }
-  } else {
-    alarm = anomaly * options.repeatDamping;
-    incident = Math.max(incident, tail);
-    if (quiet >= options.rearmPoints || incidentLength >= options.maxIncidentPoints) {
-      armed = 1;
-      peak = Math.max(peak, incident);
-      incident = 0;
-      incidentLength = 0;
-    }
-  }
-
-  // Contextual novelty, at two resolutions: a context counts as new only when it is new at both (the
-  // weaker evidence wins). It may alarm inside an open incident too, once `contextGap` has passed.
-  const coarse = stepContext(state.cx, value, options, options.contextBins);
-  const fine = stepContext(state.cx2, value, options, options.contextFineBins);
-  const contextRarity = Math.min(coarse?.rarity ?? 0, fine?.rarity ?? coarse?.rarity ?? 0);
-  const ago = (state.ago ?? 0) + 1;
-  const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= observation.level : value <= observation.level);
-  if (alarm < options.alarmLevel && ago > options.contextGap && badSide && contextRarity >= options.contextMinRarity) {
-    // Mapped so that the smallest rarity that counts lands on the alarm level.
-    const half = (options.contextMinRarity * (1 - options.alarmLevel)) / options.alarmLevel;
-    alarm = contextRarity / (contextRarity + half);
-    quiet = 0;
-    if (armed === 1) {
-      armed = 0;
-      incident = tail;
-    }
-  }
-  return {
-    state: {
-      armed,
-      quiet,
-      peak,
-      inc: incident,
-      len: incidentLength,
-      cx: coarse?.state ?? [],
-      cx2: fine?.state ?? [],
-      ago: alarm >= options.alarmLevel ? 0 : ago,
-      pt: tail,
-    },
-    alarm,
-  };
+export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {
+  const prior = state ?? initialOnsetState();
+  const contextual = contextualStep(prior.cad, observation.value);
+  const likelihood = likelihoodStep(prior.lik, Math.min(1, observation.badDeviation / settings.fullDeviations));
+  const contextScore = observation.badSide && contextual.raw >= CONTEXT_ALARM ? ALARM_LEVEL + (contextual.raw - CONTEXT_ALARM) : 0;
+  const combined = Math.max(likelihood.score, contextScore);
+  const resting = prior.rest < settings.restPoints;
+  const alarm = resting ? 0 : combined;
+  const rest = combined >= ALARM_LEVEL ? 0 : Math.min(SINCE_CAP, prior.rest + 1);
+  return { state: { cad: contextual.state, lik: likelihood.state, rest }, alarm, resting: rest < settings.restPoints };
 }

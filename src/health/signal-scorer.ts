@@ -18,14 +18,15 @@
  *    beyond the clip, and the calibration learns slower during an incident, so an outage is not learned as
  *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
  *    a fault against the pre-fault state, see entity-health.ts.)
- * 5. Onset (onset.ts): `alarm` is high on the first point of an incident and damped while it lasts, so
- *    a replay pages once per incident; it also confirms one-point deviations and watches for contexts
- *    (pairs of quantised values) never seen before. Its only effect on `anomaly` and `rarity` (what
- *    health uses) is step 4's slower calibration while an incident is open.
+ * 5. Onset (onset.ts): `alarm` is where an incident starts: two detectors of different kinds (the
+ *    likelihood of this prediction error, after Numenta; contextual novelty of the quantised values, after
+ *    CAD OSE), both with their published defaults, then a rest period after each alarm, so a replay pages
+ *    once per incident. Its only effect on `anomaly` and `rarity` (what health uses) is step 4's slower
+ *    calibration while an incident is open.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep } from './onset.js';
+import { onsetStep, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -60,35 +61,13 @@ export interface ScorerOptions {
   readonly relativeMinScale: number;
   /** Rarity (−log10 tail probability) that maps to anomaly score 0.5; anomaly = r / (r + half) never saturates. */
   readonly halfScoreLog10: number;
-  /** Onset score at which an onset alarm fires (the replay's threshold; entity health has its own `unhealthyBelow`). */
-  readonly alarmLevel: number;
-  /** The alarm re-arms once the anomaly score stayed below this for `rearmPoints` observations. */
-  readonly rearmLevel: number;
-  readonly rearmPoints: number;
-  /** An incident longer than this re-arms anyway (a new onset must then beat its peak, see novelty). */
-  readonly maxIncidentPoints: number;
   /**
-   * An instant onset needs the previous observation's rarity (−log10 tail probability) to be at least
-   * this (1 = a 1-in-10 deviation), so one isolated spike does not page; 0 disables the confirmation.
+   * Onset (onset.ts): observations kept quiet after an alarm, and robust deviations that make the raw
+   * prediction error 1. Chosen by the health-nab bench's nested cross-validation (50 and 20, the choice of
+   * all seven training folds; the published CAD OSE rest period and the unit scale are 150 and 10).
    */
-  readonly confirmRarity: number;
-  /** Factor applied to the anomaly score while the alarm is not armed (repeat detections of one incident). */
-  readonly repeatDamping: number;
-  /** Per-observation decay of the remembered peak of past incidents (novelty of a new one). */
-  readonly noveltyDecay: number;
-  /** How steeply an incident less rare than the remembered peak is damped: (rarity / peak) ^ power. */
-  readonly noveltyPower: number;
-  /** Contextual novelty: bins of the series' own range (0 disables), and the relaxation of that range. */
-  readonly contextBins: number;
-  readonly contextRangeDecay: number;
-  /** Values per context (2 = pairs of consecutive values). */
-  readonly contextLength: number;
-  /** Bins of a second, finer quantisation (0 = one resolution only); a context must be new in both. */
-  readonly contextFineBins: number;
-  /** Smallest context rarity (−log10 probability of a new context) that counts as evidence. */
-  readonly contextMinRarity: number;
-  /** Observations since the last alarm before a new context may raise one on its own. */
-  readonly contextGap: number;
+  readonly onsetRestPoints: number;
+  readonly onsetFullDeviations: number;
 }
 
 export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
@@ -106,20 +85,8 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   minScale: 0,
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
-  alarmLevel: 0.42,
-  rearmLevel: 1 / 3,
-  rearmPoints: 150,
-  maxIncidentPoints: 1200,
-  confirmRarity: 1,
-  repeatDamping: 0.3,
-  noveltyDecay: 0.002,
-  noveltyPower: 2,
-  contextBins: 6,
-  contextRangeDecay: 0.0005,
-  contextLength: 2,
-  contextFineBins: 12,
-  contextMinRarity: 3,
-  contextGap: 400,
+  onsetRestPoints: 50,
+  onsetFullDeviations: 20,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -147,20 +114,8 @@ export interface SignalState {
   readonly err: readonly number[];
   /** Calibration: tracked 90th and 99th percentiles of the instant and of the (normalised) sustained feature. */
   readonly cal: readonly number[];
-  /** Alarm state: 1 armed, 0 not; observations in a row under the re-arm level. */
-  readonly armed: 0 | 1;
-  readonly quiet: number;
-  /** Decaying peak rarity (−log10 tail) of past incidents, and the peak of the current one. */
-  readonly peak: number;
-  readonly inc: number;
-  /** Observations since the current incident started. */
-  readonly len: number;
-  /** Rarity (−log10 tail) of the previous observation (confirms an instant onset). */
-  readonly pt?: number;
-  /** Contextual novelty states, coarse and fine (see context-novelty.ts), and observations since the last alarm. */
-  readonly cx?: readonly number[];
-  readonly cx2?: readonly number[];
-  readonly ago?: number;
+  /** Onset detectors (contextual novelty, likelihood of the prediction error) and the rest period, see onset.ts. */
+  readonly on?: OnsetState;
 }
 
 export type BaselineName = 'recent' | 'seasonal';
@@ -185,7 +140,7 @@ export type StepScore =
       readonly anomaly: number;
       /** −log10 of the estimated probability of a deviation at least this large (what `anomaly` maps). */
       readonly rarity: number;
-      /** The onset score: `anomaly` on the first point of an incident, damped while it lasts. */
+      /** The onset score (onset.ts): 0.5 or more where an incident starts, 0 for a rest period after it. */
       readonly alarm: number;
       readonly reason: ScoreReason;
     };
@@ -213,11 +168,6 @@ export function initialState(): SignalState {
     sus: 0,
     err: [0, 0],
     cal: [],
-    armed: 1,
-    quiet: 0,
-    peak: 0,
-    inc: 0,
-    len: 0,
   };
 }
 
@@ -320,9 +270,9 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     errRecent + options.errorRate * (Math.min(Math.abs(value - state.lvl), errLimit) - errRecent),
     seasonalTrusted ? errSeasonal + options.errorRate * (Math.min(Math.abs(value - seasonalExpected), errLimit) - errSeasonal) : errRecent,
   ];
-  // The calibration learns slower during an ongoing incident (the alarm is not armed), so an outage does
+  // The calibration learns slower during an ongoing incident (the onset's rest period after an alarm), so an outage does
   // not quickly become "normal" by widening the calibration.
-  const calRate = options.calibrationRate * (state.armed === 0 ? options.incidentLearning : 1);
+  const calRate = options.calibrationRate * (state.on !== undefined && state.on.rest < options.onsetRestPoints ? options.incidentLearning : 1);
   const cal = [...trackQuantiles(qInstant, instant, calRate), ...trackQuantiles(qSustained, sustained / sustainedSd, calRate)];
   const mag = state.mag + options.recentRate * weight * (Math.abs(value) - state.mag);
   // The floor's spread learns slowly from outliers too (clipped, √weight), so an outage cannot raise the
@@ -331,7 +281,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const spr = state.spr + options.errorRate * Math.sqrt(weight) * (sprInput - state.spr);
 
   // 5. Onset (onset.ts): high on the first point of an incident, damped while it lasts.
-  const onset = onsetStep(state, { value, level: state.lvl, anomaly, rarity, tailInstant, tailSustained }, options);
+  const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= expected : value <= expected);
+  const onset = onsetStep(state.on, { value, badDeviation: instant, badSide }, { restPoints: options.onsetRestPoints, fullDeviations: options.onsetFullDeviations });
 
   const next: SignalState = {
     v: 1,
@@ -348,7 +299,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     sus,
     err,
     cal,
-    ...onset.state,
+    on: onset.state,
   };
   // The reason reports the deviation that drove the score: this point's, or the sustained mean.
   const shown = timescale === 'sustained' ? sus : z;

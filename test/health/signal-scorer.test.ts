@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ALARM_LEVEL } from '../../src/health/onset.js';
 import { defaultScorerOptions, initialState, step, type BadDirection, type ScorerOptions, type SignalState, type StepScore } from '../../src/health/signal-scorer.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
@@ -98,13 +99,19 @@ describe('signal scorer', () => {
     expect(encodeState(state).length).toBeLessThan(2048);
   });
 
-  it('pages once per incident: the onset score is high on the second point (which confirms the first) and damped while it lasts', () => {
+  it('pages once per incident: the onset score reaches the alarm level where the incident starts, then rests', () => {
     const values = [...gaussianSeries(2000, 13), ...gaussianSeries(100, 14, 200, 5)];
     const { scores } = run(values);
+    // Noise alone: the contextual part pages on a new extreme of the range now and then (a known cost of
+    // learning the range causally: 7 times in these 2000 points), never within a rest period of the last.
+    const rest = defaultScorerOptions.onsetRestPoints;
+    const noise = scores.slice(0, 2000).map((s, i) => (s.alarm >= ALARM_LEVEL ? i : -1)).filter((i) => i >= 0);
+    expect(noise.length).toBeLessThanOrEqual(10);
+    noise.slice(1).forEach((at, k) => expect(at - noise[k]!).toBeGreaterThanOrEqual(rest));
     const incident = scores.slice(2000);
-    expect(incident[0]!.alarm).toBeLessThan(defaultScorerOptions.alarmLevel);
-    expect(incident[1]!.alarm).toBeGreaterThanOrEqual(0.5);
-    expect(incident.slice(2).every((s) => s.alarm < 0.5)).toBe(true);
+    const alarms = incident.map((s, i) => (s.alarm >= ALARM_LEVEL ? i : -1)).filter((i) => i >= 0);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toBeLessThanOrEqual(1);
     // …while the anomaly itself persists (health stays low).
     expect(incident.slice(1, 30).every((s) => (s.anomaly ?? 0) >= 0.5)).toBe(true);
   });
@@ -122,37 +129,20 @@ describe('signal scorer', () => {
   });
 
   it('raises one onset alarm when routine spikes start coming in quick succession (contextual novelty)', () => {
-    // A flat series with a spike every 100 points, then pairs of spikes 5 points apart for a while.
+    // A flat series with a spike every 100 points, then pairs of spikes 5 points apart for a while: each
+    // spike is as large as the routine ones, but the sequence is new.
     const values = Array.from({ length: 4000 }, (_, i) => (i % 100 === 0 || (i >= 3200 && i < 3240 && i % 5 < 2) ? 20 : 0));
-    const alarms = (options: ScorerOptions): number[] => run(values, options).scores.map((s) => s.alarm);
-    const level = defaultScorerOptions.alarmLevel;
-    const withContext = alarms(defaultScorerOptions);
-    expect(withContext.slice(3200, 3240).filter((a) => a >= level)).toHaveLength(1);
-    // The contextual feature alone catches the burst: without it, and without the two-point confirmation
-    // (which also sees two spikes in a row), each spike is as rare as the routine ones and is missed.
-    const contextOnly = alarms({ ...defaultScorerOptions, confirmRarity: 0 });
-    expect(contextOnly.slice(3200, 3240).filter((a) => a >= level)).toHaveLength(1);
-    const neither = alarms({ ...defaultScorerOptions, confirmRarity: 0, contextBins: 0 });
-    expect(neither.slice(3200, 3240).filter((a) => a >= level)).toEqual([]);
+    const alarms = run(values).scores.map((s) => s.alarm);
+    expect(alarms.slice(2000, 3200).filter((a) => a >= ALARM_LEVEL)).toEqual([]);
+    expect(alarms.slice(3200, 3240).filter((a) => a >= ALARM_LEVEL)).toHaveLength(1);
   });
 
-  it('confirms a one-point spike before paging: one point late on a clean series, never when such spikes are routine', () => {
-    const level = defaultScorerOptions.alarmLevel;
-    // The deviation path alone (a first spike is also a new context; that path is tested above).
-    const options = { ...defaultScorerOptions, contextBins: 0 };
-    const lone = [...gaussianSeries(3000, 31), 160, ...gaussianSeries(50, 32)];
-    // On a clean series the spike moves the sustained feature far beyond anything seen: pages one point later.
-    const loneAlarms = run(lone, options).scores.slice(3000).map((s) => s.alarm >= level);
-    expect(loneAlarms.indexOf(true)).toBe(1);
-    expect(loneAlarms.filter(Boolean)).toHaveLength(1);
-    expect(run(lone, { ...options, confirmRarity: 0 }).scores[3000]!.alarm).toBeGreaterThanOrEqual(level);
-    // Spikes of random height every 37 points: the series' own calibration has learnt them, and without
-    // the next point deviating too none of them is an onset (unconfirmed, they re-page whenever an
-    // incident times out).
+  it('does not page for spikes the series has always had, only for one beyond them', () => {
     const random = prng(41);
     const spiky = Array.from({ length: 6000 }, (_, i) => 100 + 5 * (random() - 0.5) + (i % 37 === 0 ? 20 + 60 * random() : 0));
-    const pages = (o: ScorerOptions): number => run(spiky, o).scores.slice(2000).filter((s) => s.alarm >= level).length;
-    expect(pages(options)).toBe(0);
-    expect(pages({ ...options, confirmRarity: 0 })).toBeGreaterThan(0);
+    const routine = run(spiky).scores.slice(2000).filter((s) => s.alarm >= ALARM_LEVEL);
+    expect(routine).toHaveLength(0);
+    const outage = run([...spiky, ...Array.from({ length: 50 }, () => 400)]).scores.slice(6000);
+    expect(outage.filter((s) => s.alarm >= ALARM_LEVEL)).toHaveLength(1);
   });
 });
