@@ -3,13 +3,13 @@
  * compute its budget state (pure, src/budget/) and store the compact result in Redis.
  */
 import type { Redis } from 'ioredis';
-import { budgetState, objectiveFromGoal, policyAlertStates } from '../budget/budget.js';
-import { queriesForSlo } from '../budget/query-plan.js';
+import { budgetState, coverageRatio, objectiveFromGoal, policyAlertStates } from '../budget/budget.js';
+import { queriesForSlo, type PeriodTiles } from '../budget/query-plan.js';
 import { encodeResult } from '../budget/result.js';
 import { defaultWindows } from '../budget/series-names.js';
 import { sloPeriod } from '../budget/slo.js';
 import { readSloCatalogEntry } from './catalog.js';
-import type { CycleQueryCache } from './cycle-cache.js';
+import type { CycleQueryCache, TileStats } from './cycle-cache.js';
 import { redisKeys } from './redis-keys.js';
 
 export type BudgetJobOutcome = { readonly status: 'computed'; readonly bytes: number } | { readonly status: 'deleted' };
@@ -38,15 +38,21 @@ export async function runBudgetJob(ctx: BudgetJobContext, slo: string): Promise<
   const windowRatios: Record<string, number | undefined> = {};
   let periodErrorRatio: number | undefined;
   let alertSamples: Awaited<ReturnType<CycleQueryCache['alerts']>> = [];
+  let tiles: { readonly plan: PeriodTiles; readonly stats: TileStats } | undefined;
   await Promise.all(
     queriesForSlo(entry, evalTimeMs, defaultWindows).map(async (q) => {
       if (q.kind === 'window') windowRatios[q.window] = await ctx.cache.value(q.expr, evalTimeMs, slo);
       else if (q.kind === 'alerts') alertSamples = await ctx.cache.alerts(q.expr, evalTimeMs, slo);
+      else if (q.kind === 'period-tiles') tiles = { plan: q.tiles, stats: await ctx.cache.tileStats(q.expr, evalTimeMs, slo) };
       else periodErrorRatio = await ctx.cache.value(q.expr, evalTimeMs, slo);
     }),
   );
   const objective = objectiveFromGoal(entry.goal);
-  const state = budgetState({ objective, period: sloPeriod(entry), periodErrorRatio, windowErrorRatios: windowRatios }, evalTimeMs);
+  const recordedCoverage = tiles ? coverageRatio(tiles.stats.count, tiles.plan.expected) : undefined;
+  const state = budgetState(
+    { objective, period: sloPeriod(entry), periodErrorRatio, windowErrorRatios: windowRatios, coverage: recordedCoverage, recordedCoverage },
+    evalTimeMs,
+  );
   const encoded = encodeResult({
     service: entry.service,
     evaluatedAtMs: evalTimeMs,

@@ -21,6 +21,13 @@ export const Period = Type.Object(
   { additionalProperties: false },
 );
 
+const Coverage = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  description: 'share (0..1) of the period, or of its elapsed part, that the budget figures cover; null when not measured',
+});
+const Partial = Type.Boolean({ description: 'true when coverage is below 0.99: the budget figures describe part of the period only' });
+
 export const Figures = Type.Object(
   {
     fresh: Type.Boolean({ description: 'false when the worker has not refreshed the result for several cycles: do not treat as current' }),
@@ -33,6 +40,11 @@ export const Figures = Type.Object(
     timeToExhaustionSeconds: Nullable(Type.Number({ description: 'null when unknown or never (not burning)' })),
     periodStart: Timestamp,
     periodEnd: Timestamp,
+    coverage: Nullable(Coverage),
+    recordedCoverage: Nullable(
+      Type.Number({ minimum: 0, maximum: 1, description: 'share of the period covered by Vigil’s own recordings alone (the rest, if any, was filled from the raw series)' }),
+    ),
+    partial: Partial,
   },
   { additionalProperties: false },
 );
@@ -49,6 +61,8 @@ export const SloSummary = Type.Object(
     burnRate1h: Nullable(Type.Number()),
     budgetRemaining: Nullable(Type.Number()),
     compliance: Nullable(Type.Number()),
+    coverage: Nullable(Coverage),
+    partial: Partial,
     fresh: Type.Boolean(),
   },
   { additionalProperties: false },
