@@ -10,6 +10,7 @@ import { defaultWindows } from '../budget/series-names.js';
 import { sloPeriod } from '../budget/slo.js';
 import { readSloCatalogEntry } from './catalog.js';
 import type { CycleQueryCache, TileStats } from './cycle-cache.js';
+import { fillPeriodGaps, type GapFillContext } from './gap-fill.js';
 import { redisKeys } from './redis-keys.js';
 
 export type BudgetJobOutcome = { readonly status: 'computed'; readonly bytes: number } | { readonly status: 'deleted' };
@@ -22,6 +23,8 @@ export interface BudgetJobContext {
   readonly now: () => number;
   /** Pins the evaluation instant (tests over synthetic history, backfills); computedAt stays the wall clock. */
   readonly evaluateAtMs?: number;
+  /** Fills tiles the recordings lack from the raw series (absent: figures from the recordings alone). */
+  readonly gapFill?: GapFillContext;
 }
 
 export function evaluationTime(nowMs: number, cycleMs: number): number {
@@ -49,10 +52,17 @@ export async function runBudgetJob(ctx: BudgetJobContext, slo: string): Promise<
   );
   const objective = objectiveFromGoal(entry.goal);
   const recordedCoverage = tiles ? coverageRatio(tiles.stats.count, tiles.plan.expected) : undefined;
-  const state = budgetState(
-    { objective, period: sloPeriod(entry), periodErrorRatio, windowErrorRatios: windowRatios, coverage: recordedCoverage, recordedCoverage },
-    evalTimeMs,
-  );
+  let coverage = recordedCoverage;
+  if (tiles) {
+    const filled = ctx.gapFill ? await fillPeriodGaps(ctx.gapFill, entry, tiles.plan, tiles.stats) : undefined;
+    // Recorded and filled tiles are rates over equal tiles, so the ratio of their sums is the exact event
+    // ratio, evaluated at the cycle's instant (the recorded period series may lag a rule evaluation).
+    const good = tiles.stats.good + (filled?.good ?? 0);
+    const total = tiles.stats.total + (filled?.total ?? 0);
+    if (total > 0) periodErrorRatio = 1 - good / total;
+    coverage = coverageRatio(tiles.stats.count + (filled?.count ?? 0), tiles.plan.expected);
+  }
+  const state = budgetState({ objective, period: sloPeriod(entry), periodErrorRatio, windowErrorRatios: windowRatios, coverage, recordedCoverage }, evalTimeMs);
   const encoded = encodeResult({
     service: entry.service,
     evaluatedAtMs: evalTimeMs,
