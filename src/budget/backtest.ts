@@ -150,7 +150,8 @@ export function backtest(series: BacktestSeries, policies: readonly BacktestPoli
   let tileCount = 0;
   let coveredTiles = 0;
   let totalEvents = 0;
-  const firstTile = Math.ceil(startMs / TILE_MS) * TILE_MS;
+  // Tiles ending in (fromMs, endMs]: the replayed range (the history before it only warms the windows).
+  const firstTile = Math.floor(fromMs / TILE_MS) * TILE_MS + TILE_MS;
   for (let t = firstTile; t <= endMs; t += TILE_MS) {
     tileCount++;
     const v = series.total[indexAtOrBefore(t)]!;
@@ -229,7 +230,7 @@ export function backtest(series: BacktestSeries, policies: readonly BacktestPoli
     incidents.push({ startMs: run.startMs, endMs: run.endMs, budgetConsumed: budgetShare(run.bad), peakBurnRate: run.peak, pagedBy: detection('page'), ticketedBy: detection('ticket') });
     run = undefined;
   };
-  for (let t = Math.max(firstTile, Math.ceil(fromMs / TILE_MS) * TILE_MS); t <= endMs; t += TILE_MS) {
+  for (let t = firstTile; t <= endMs; t += TILE_MS) {
     const i = indexAtOrBefore(t);
     const total = series.total[i]!;
     const good = series.good[i]!;
