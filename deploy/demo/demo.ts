@@ -10,11 +10,11 @@ const days = Number(process.env.VIGIL_DEMO_DAYS ?? 30);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 log(`Vigil demo: ${days} days of history, then live traffic with an incident every 10 minutes.`);
 const stack = await startDemoStack({ backfillDays: days, log });
-const { urls } = stack;
+const { urls, prometheusPages } = stack;
 log(`
 Vigil demo is running (Ctrl-C stops everything):
   REST API          ${urls.api}/api/v1/slos        (docs ${urls.api}/docs, metrics ${urls.api}/metrics)
-  Prometheus        ${urls.prometheus}/alerts       (rules ${urls.prometheus}/rules)
+  Prometheus        ${prometheusPages.alerts}       (rules ${prometheusPages.rules})
   Alertmanager      ${urls.alertmanager}/#/alerts
   Alert receiver    ${urls.receiver}/notifications  (pages and tickets are also printed here)
   Mesh metrics      ${urls.traffic}/metrics

@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { SourcedResource } from '../model/resource.js';
 import { createResultsRegistry } from '../export/results-registry.js';
-import { registerHealthMetrics } from '../worker/health-export.js';
+import { registerHealthMetrics } from '../export/health-export.js';
 import { addAuthentication } from './auth/auth-hook.js';
 import type { Authenticator } from './auth/access.js';
 import type { ApiContext } from './context.js';
@@ -23,7 +23,7 @@ import { createSeriesReader, type SeriesReader } from './data/prometheus-client.
 import { SloIndex } from './data/slo-index.js';
 import { registerErrorHandling } from './error-handler.js';
 import { apiError } from './errors.js';
-import { createApiMetrics } from './metrics.js';
+import { createApiMetrics } from '../observability/api-metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
 import { sloFigureRoutes } from './routes/slo-figures.js';
@@ -54,6 +54,8 @@ export interface ApiOptions {
    * `registerHealthMetrics` (vigil_health_score, vigil_health_signal_score).
    */
   readonly registerMetrics?: (registry: Registry, redis: Redis) => void;
+  /** Directory mode under `vigil all`: the controller's /status document (broken files, last reload, per-SLO status). */
+  readonly statusJson?: () => unknown;
   /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
   readonly health?: HealthReader;
   readonly series?: SeriesReader;
@@ -68,6 +70,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   registerErrorHandling(app);
+  // Every body this API takes is JSON. Fastify parses text/plain by default, which would hand a string to the
+  // JSON schema and answer 400; without the parser, another media type is a 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser('text/plain');
 
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
@@ -122,7 +127,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(systemRoutes, { ctx, registry: metrics.registry });
+  await app.register(systemRoutes, { ctx, registry: metrics.registry, ...(options.statusJson ? { statusJson: options.statusJson } : {}) });
   await app.register(
     async (v1) => {
       addAuthentication(v1, options.authenticator);

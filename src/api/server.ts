@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { loadResources } from '../cli/load-resources.js';
+import { loadResources } from '../resources/load-resources.js';
 import type { Logger } from '../observability/logger.js';
 import { buildApp, type ApiOptions } from './app.js';
 import { anonymousAuthenticator, type Authenticator } from './auth/access.js';

@@ -3,7 +3,7 @@
  * or Unix seconds, the range is at most `maxRangeSeconds` (90 d), and the step at least `minStepSeconds`
  * (15 s) and at least range / `maxPoints` (11,000, Prometheus's own limit per series).
  */
-import { parseDuration } from '../budget/duration.js';
+import { parseDuration } from '../model/duration.js';
 import { apiError } from './errors.js';
 
 export interface RangeLimits {
@@ -42,7 +42,8 @@ export function parseRange(query: { start?: string; end?: string; step?: string 
   if (query.step === undefined) {
     step = Math.max(minStep, Math.ceil(span / limits.defaultPoints));
   } else {
-    const parsed = /^\d+(\.\d+)?$/.test(query.step) ? Number(query.step) : parseDuration(query.step);
+    const duration = parseDuration(query.step);
+    const parsed = /^\d+(\.\d+)?$/.test(query.step) ? Number(query.step) : duration.ok ? duration.ms / 1000 : undefined;
     if (parsed === undefined) throw apiError('INVALID_REQUEST', `step "${query.step}" is not a duration (e.g. 1m, 1h) or a number of seconds`);
     if (parsed < minStep) throw apiError('STEP_TOO_SMALL', `step ${query.step} is too small for this range: at least ${minStep}s (≥ ${limits.minStepSeconds}s and ≤ ${limits.maxPoints} points)`);
     step = parsed;

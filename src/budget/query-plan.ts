@@ -9,7 +9,7 @@
 import { planWindow } from '../rules/windows.js';
 import type { SloPeriod } from './budget.js';
 import { calendarPeriod } from './calendar.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../model/duration.js';
 import { burnAlertName, calendarTileSeconds, labels, series, tileSeries, tileStatLabel } from './series-names.js';
 import { sloPeriod, sloWindows, type SloCatalogEntry } from './slo.js';
 
@@ -56,7 +56,7 @@ export function periodTiles(period: SloPeriod, evalTimeMs: number): PeriodTiles 
  */
 export function periodTilesQuery(tiles: PeriodTiles): PlannedQuery {
   const { good, total } = tileSeries(tiles.tileSeconds);
-  const range = `[${formatDuration(tiles.rangeSeconds)}:${formatDuration(tiles.tileSeconds)}]`;
+  const range = `[${formatDuration(tiles.rangeSeconds * 1000)}:${formatDuration(tiles.tileSeconds * 1000)}]`;
   const perSlo = (metric: string) => `(sum ${by} (${metric}))${range}`;
   const stat = (name: string, expr: string) => `label_replace(${expr}, "${tileStatLabel}", "${name}", "", "")`;
   const expr = [stat('count', `count_over_time(${perSlo(total)})`), stat('total', `sum_over_time(${perSlo(total)})`), stat('good', `sum_over_time(${perSlo(good)})`)].join(' or ');
@@ -90,7 +90,7 @@ export function calendarPeriodQuery(startMs: number, evalTimeMs: number): Planne
   if (elapsed < calendarTileSeconds) return undefined;
   // One second short: Prometheus 2.x range selectors include their left end, which would add the tile
   // ending exactly at the period start (the last 5 minutes of the previous period).
-  const range = `[${elapsed - 1}s:${formatDuration(calendarTileSeconds)}]`;
+  const range = `[${elapsed - 1}s:${formatDuration(calendarTileSeconds * 1000)}]`;
   const sum = (metric: string) => `sum ${by} (sum_over_time(${metric}${range}))`;
   return { kind: 'calendar-period', startMs, expr: `1 - ${sum(series.sliGoodRate5m)} / ${sum(series.sliTotalRate5m)}` };
 }

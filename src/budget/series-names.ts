@@ -4,7 +4,7 @@
  */
 import { alertName, labels as ruleLabels, series as ruleSeries } from '../rules/names.js';
 import { STANDARD_WINDOWS_MS } from '../rules/windows.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '../model/duration.js';
 
 export const labels = { slo: ruleLabels.slo, namespace: ruleLabels.namespace, service: ruleLabels.service, policy: ruleLabels.policy } as const;
 
@@ -16,16 +16,16 @@ export const series = {
   budgetRemaining: ruleSeries.errorBudgetRemaining,
   /** `vigil:slo_error_ratio:rate<W>` for a window such as `1h` (any spelling: `60m` names the same series). */
   errorRatio(window: string): string {
-    const seconds = parseDuration(window);
-    if (seconds === undefined) throw new RangeError(`not a Prometheus duration: ${JSON.stringify(window)}`);
-    return ruleSeries.errorRatio(seconds * 1000);
+    const parsed = parseDuration(window);
+    if (!parsed.ok) throw new RangeError(`not a Prometheus duration: ${JSON.stringify(window)}`);
+    return ruleSeries.errorRatio(parsed.ms);
   },
 } as const;
 
 export const burnAlertName = alertName;
 
 /** The windows every SLO records (the generator's standard set); their burn rates are always reported. */
-export const defaultWindows: readonly string[] = STANDARD_WINDOWS_MS.map((ms) => formatDuration(ms / 1000));
+export const defaultWindows: readonly string[] = STANDARD_WINDOWS_MS.map((ms) => formatDuration(ms));
 
 /** The window whose burn rate drives time to exhaustion ("current burn rate"). */
 export const currentBurnWindow = '1h';

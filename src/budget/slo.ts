@@ -4,7 +4,7 @@
  */
 import { isValidTimeZone, type CalendarLength } from './calendar.js';
 import { objectiveFromGoal, type SloPeriod } from './budget.js';
-import { canonicalWindow, parseDuration } from './duration.js';
+import { canonicalDuration, parseDuration } from '../model/duration.js';
 
 export interface SloPolicy {
   /** AlertingPolicy name (the `policy` label of `VigilErrorBudgetBurn`). */
@@ -51,12 +51,16 @@ export function sloPeriod(entry: SloCatalogEntry): SloPeriod {
 
 /** Canonical windows whose burn rate this SLO reports: the defaults plus every policy's windows. */
 export function sloWindows(entry: SloCatalogEntry, defaults: readonly string[]): string[] {
-  const windows = new Set(defaults.map(canonicalWindow));
+  const windows = new Set(defaults.map(canonicalDuration));
   for (const p of entry.policies) {
-    windows.add(canonicalWindow(p.lookBackWindow));
-    windows.add(canonicalWindow(p.secondaryWindow));
+    windows.add(canonicalDuration(p.lookBackWindow));
+    windows.add(canonicalDuration(p.secondaryWindow));
   }
-  return [...windows].sort((a, b) => parseDuration(a)! - parseDuration(b)!);
+  const ms = (window: string): number => {
+    const parsed = parseDuration(window);
+    return parsed.ok ? parsed.ms : 0;
+  };
+  return [...windows].sort((a, b) => ms(a) - ms(b));
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: string[] };
@@ -90,7 +94,7 @@ export function parseCatalogEntry(input: unknown): Parsed<SloCatalogEntry> {
       if (!isName(p?.name)) issues.push(`policies.${i}.name: must be a non-empty string`);
       if (typeof p?.threshold !== 'number' || !(p.threshold > 0)) issues.push(`policies.${i}.threshold: must be a positive number`);
       for (const w of ['lookBackWindow', 'secondaryWindow'] as const)
-        if (typeof p?.[w] !== 'string' || parseDuration(p[w] as string) === undefined) issues.push(`policies.${i}.${w}: must be a Prometheus duration`);
+        if (typeof p?.[w] !== 'string' || !parseDuration(p[w] as string).ok) issues.push(`policies.${i}.${w}: must be a Prometheus duration`);
       if (p?.severity !== 'page' && p?.severity !== 'ticket') issues.push(`policies.${i}.severity: must be page or ticket`);
     });
   if (e.rawTiles !== undefined) {

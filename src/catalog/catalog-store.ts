@@ -4,7 +4,7 @@
  * and bumps the version key only when something changed, so API caches refresh only then.
  */
 import type { Redis } from 'ioredis';
-import { catalogKeys } from './catalog-keys.js';
+import { catalogKeys } from '../redis/catalog-keys.js';
 import type { SloDocument, TemplateDocument } from './documents.js';
 
 const keyOf = (d: { readonly namespace: string; readonly name: string }) => `${d.namespace}/${d.name}`;

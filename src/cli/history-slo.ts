@@ -9,8 +9,8 @@ import type { SloCatalogEntry } from '../budget/slo.js';
 import { formatIssue } from '../model/issue.js';
 import type { SourcedResource } from '../model/resource.js';
 import { compile, type CompiledSlo } from '../rules/compile.js';
-import { catalogEntryFromCompiled } from '../worker/catalog-entry.js';
-import { loadResources } from './load-resources.js';
+import { catalogEntryFromCompiled } from '../catalog/catalog-entry.js';
+import { loadResources } from '../resources/load-resources.js';
 
 export interface HistorySlo {
   readonly compiled: CompiledSlo;

@@ -5,18 +5,18 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
-import type { BackoffOptions } from './backoff.js';
-import type { CompileFn } from './compile-contract.js';
+import type { BackoffOptions } from '../runtime/backoff.js';
+import type { CompileFn } from '../resources/compile-contract.js';
 import type { SloPublisher } from './catalog-publisher.js';
 import { Controller } from './controller.js';
-import { createKubeClients, type KubeClients } from './kube-client.js';
+import { createKubeClients, type KubeClients } from '../kube/kube-client.js';
 import { LeaderElector } from './leader-election.js';
-import { ControllerMetrics } from './metrics.js';
+import { ControllerMetrics } from '../observability/controller-metrics.js';
 import { KubeStatusWriter, MemoryStatusWriter } from './status-writer.js';
 import type { WorkQueueOptions } from './work-queue.js';
-import { KubernetesSource } from '../source/kubernetes-source.js';
-import { DirectorySource, type DirectorySourceOptions } from '../source/directory-source.js';
-import type { WatchTimeouts } from '../source/kube-watch.js';
+import { KubernetesSource } from '../resources/kubernetes-source.js';
+import { DirectorySource, type DirectorySourceOptions } from '../resources/directory-source.js';
+import type { WatchTimeouts } from '../kube/kube-watch.js';
 import { PrometheusRuleSink } from '../sink/prometheus-rule-sink.js';
 import { RuleFileSink, type RuleFileSinkOptions } from '../sink/rule-file-sink.js';
 

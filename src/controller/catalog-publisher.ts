@@ -12,8 +12,8 @@ import { syncCatalogDocuments } from '../catalog/catalog-store.js';
 import { sloDocumentFromCompiled, templateDocument } from '../catalog/documents.js';
 import type { ConditionInput } from './status.js';
 import type { SloCatalogEntry } from '../budget/slo.js';
-import { catalogEntryFromCompiled } from '../worker/catalog-entry.js';
-import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../worker/catalog.js';
+import { catalogEntryFromCompiled } from '../catalog/catalog-entry.js';
+import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../catalog/slo-catalog.js';
 
 export interface SloPublisher {
   /** The SLO compiled to this; undefined when it was deleted (an invalid SLO keeps its last entry, as it keeps its rules). */

@@ -9,13 +9,13 @@ import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import type { VigilConfig } from '../config/config.js';
-import { builtinPaths } from '../cli/load-resources.js';
+import { builtinPaths } from '../resources/load-resources.js';
 import type { SourcedResource } from '../model/resource.js';
 import type { Logger } from '../observability/logger.js';
-import { promtoolChecker } from '../sink/promtool-check.js';
+import { onPath, promtoolChecker } from '../sink/promtool-check.js';
 import { createDirectoryController, createKubernetesController, type DirectoryController, type KubernetesController } from './assemble.js';
 import { createCatalogPublisher } from './catalog-publisher.js';
-import { defaultCompile } from './compile-contract.js';
+import { defaultCompile } from '../resources/compile-contract.js';
 import type { ControllerConfig } from './controller-config.js';
 import { MeasurementsUpdater } from './measurements-updater.js';
 import { patchSloMeasurements } from './slo-measurements.js';
@@ -26,10 +26,6 @@ export interface ControllerRole {
   statusJson(): unknown;
   start(): Promise<void>;
   close(): Promise<void>;
-}
-
-function onPath(binary: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${binary}`));
 }
 
 export async function createControllerRole(config: VigilConfig, own: ControllerConfig, logger: Logger, context: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ControllerRole> {

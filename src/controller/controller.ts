@@ -7,16 +7,16 @@
  * one change costs one small compile and one invalid resource cannot affect another SLO.
  */
 import type { Logger } from '../observability/logger.js';
-import type { CompileFn, CompileIssue, RuleGroup, SourcedResource } from './compile-contract.js';
+import type { CompileFn, CompileIssue, RuleGroup, SourcedResource } from '../resources/compile-contract.js';
 import { DependencyIndex, memberSetOf, sloRefOf, templateRefOf } from './dependency-index.js';
-import type { ControllerMetrics } from './metrics.js';
+import type { ControllerMetrics } from '../observability/controller-metrics.js';
 import { coverageCondition, readyCondition, validCondition, conditionTypes, type ConditionInput } from './status.js';
 import type { StatusWriter } from './status-writer.js';
 import { defaultWorkQueueOptions, WorkQueue, type WorkQueueOptions } from './work-queue.js';
 import type { LeaderElector } from './leader-election.js';
 import type { SloPublisher } from './catalog-publisher.js';
-import { parseRefKey, refKey, refOf, type ResourceRef, type Source } from '../source/source.js';
-import { groupsHash, type RuleSink } from '../sink/rule-sink.js';
+import { parseRefKey, refKey, refOf, type ResourceRef, type Source } from '../resources/source.js';
+import { groupsHash, RulesRejectedError, type RuleSink } from '../sink/rule-sink.js';
 
 export interface ControllerOptions {
   readonly source: Source;
@@ -232,9 +232,14 @@ export class Controller {
           message: `${where} holds ${memo!.rules} rules in ${memo!.groups} groups${slo.metadata.generation !== undefined ? ` for generation ${slo.metadata.generation}` : ''}.`,
         };
       } catch (error) {
-        failure = error;
         this.compiled.delete(key);
-        rulesApplied = { type: conditionTypes.rulesApplied, status: 'False', reason: 'ApplyFailed', message: `Writing ${where} failed (${errorText(error)}); retrying with backoff.` };
+        if (error instanceof RulesRejectedError) {
+          // Deterministic: the same rules would be refused again. The SLO says why; a change retries.
+          rulesApplied = { type: conditionTypes.rulesApplied, status: 'False', reason: 'RulesRejected', message: `${errorText(error)}; ${where} keeps the last good rules.` };
+        } else {
+          failure = error;
+          rulesApplied = { type: conditionTypes.rulesApplied, status: 'False', reason: 'ApplyFailed', message: `Writing ${where} failed (${errorText(error)}); retrying with backoff.` };
+        }
       }
     } else {
       const kept = sink.appliedGeneration(ref);

@@ -6,8 +6,8 @@
  * to a template fans out to every SLO using it; a change to a policy reaches its SLO (the old one too, when
  * the policy is re-pointed); a dependency that appears later reaches the SLOs that were waiting for it.
  */
-import { SYSTEM_NAMESPACE, type SourcedResource } from './compile-contract.js';
-import { refKey, type ResourceRef } from '../source/source.js';
+import { SYSTEM_NAMESPACE, type SourcedResource } from '../resources/compile-contract.js';
+import { refKey, type ResourceRef } from '../resources/source.js';
 
 export class DependencyIndex {
   private readonly sloTemplate = new Map<string, string>();

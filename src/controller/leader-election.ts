@@ -11,7 +11,7 @@
  */
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
-import { apiStatus, type KubeClients } from './kube-client.js';
+import { apiStatus, type KubeClients } from '../kube/kube-client.js';
 
 export interface LeaderElectionOptions {
   readonly clients: KubeClients;

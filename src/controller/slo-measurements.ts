@@ -4,7 +4,7 @@
  * the status subresource naming only these fields, so it never disturbs the controller's conditions, and
  * the controller's condition patches never disturb these.
  */
-import { gvr, type KubeClients } from './kube-client.js';
+import { gvr, type KubeClients } from '../kube/kube-client.js';
 
 export interface SloMeasurements {
   /** Burn rate over the shortest policy window, e.g. "0.42". */

@@ -5,8 +5,8 @@
  * compliance under status) are never touched: the merge patch only names observedGeneration and conditions.
  */
 import type { Logger } from '../observability/logger.js';
-import { gvr, apiStatus, type KubeClients } from './kube-client.js';
-import { refKey, type ResourceRef } from '../source/source.js';
+import { gvr, apiStatus, type KubeClients } from '../kube/kube-client.js';
+import { refKey, type ResourceRef } from '../resources/source.js';
 import { buildStatus, sameStatus, type ConditionInput, type ResourceStatus } from './status.js';
 
 export interface StatusTarget {

@@ -4,7 +4,7 @@
  * directory mode) live next door. Status is written only when it changes (lastTransitionTime aside), and
  * lastTransitionTime moves only when a condition's status flips.
  */
-import type { CompileIssue } from './compile-contract.js';
+import type { CompileIssue } from '../resources/compile-contract.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 

@@ -4,7 +4,7 @@
  * processed by two workers at once); failures come back after a per-key exponential backoff, and retries
  * as a whole are held to a token bucket so a broken API server is not hammered.
  */
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
 
 export interface WorkQueueOptions {
   readonly concurrency: number;

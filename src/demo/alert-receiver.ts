@@ -4,7 +4,7 @@
  * 127.0.0.1:9095) and lists them at GET /notifications for smoke tests.
  */
 import { createServer } from 'node:http';
-import { listenHttp } from './ports.js';
+import { listenHttp } from '../runtime/ports.js';
 
 export interface Notification {
   /** `page`, `ticket` or `default` (the webhook path). */

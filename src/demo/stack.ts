@@ -9,11 +9,11 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadResources } from '../cli/load-resources.js';
+import { loadResources } from '../resources/load-resources.js';
 import { compile } from '../rules/compile.js';
 import { renderOutput } from '../rules/render-output.js';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
-import { freePort, portFree } from './ports.js';
+import { freePort, portFree } from '../runtime/ports.js';
 import { backfillTsdb } from './backfill.js';
 import { demoIncidents, demoMesh, type DemoIncidentOptions } from './mesh.js';
 import { backfillPasses, backfillRecordingRules } from '../history/rules-backfill.js';
@@ -49,6 +49,8 @@ export interface DemoStackOptions {
 
 export interface DemoStack {
   readonly urls: { readonly prometheus: string; readonly alertmanager: string; readonly api: string; readonly traffic: string; readonly receiver: string; readonly redis: string };
+  /** Prometheus's alert and rule pages where this Prometheus serves them (see prometheusPages). */
+  readonly prometheusPages: { readonly alerts: string; readonly rules: string };
   readonly receiver: AlertReceiver;
   readonly workDir: string;
   /** Output of a child process ('vigil', 'prometheus', 'alertmanager', 'redis'), for diagnostics. */
@@ -100,6 +102,22 @@ async function waitUntil(what: string, check: () => Promise<boolean>, child: Chi
 }
 
 const httpOk = (url: string) => async () => (await fetch(url)).ok;
+
+/**
+ * Prometheus's /alerts and /rules pages. Debian's Prometheus 2.x is built without the React UI, so only
+ * /classic/alerts and /classic/rules answer there; upstream builds answer both (Prometheus 3 has no /classic).
+ */
+export async function prometheusPages(prometheusUrl: string): Promise<{ alerts: string; rules: string }> {
+  const page = async (name: string) => {
+    for (const path of [`/${name}`, `/classic/${name}`]) {
+      const res = await fetch(`${prometheusUrl}${path}`).catch(() => undefined);
+      await res?.body?.cancel();
+      if (res?.ok) return `${prometheusUrl}${path}`;
+    }
+    return `${prometheusUrl}/${name}`;
+  };
+  return { alerts: await page('alerts'), rules: await page('rules') };
+}
 
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   const log = options.log ?? (() => undefined);
@@ -166,7 +184,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         'scrape_configs:',
         '  - job_name: mesh',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.traffic}"] }]`,
-        '  - job_name: vigil-api',
+        // `vigil all` serves every role's metrics; alert-rules/vigil-self-monitoring.yaml knows this job name.
+        '  - job_name: vigil-all',
         `    static_configs: [{ targets: ["127.0.0.1:${ports.api}"] }]`,
         '',
       ].join('\n'),
@@ -207,7 +226,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--log-level=warn',
     ]);
     await waitUntil('vigil all', httpOk(`${urls.api}/readyz`), children.vigil, 120_000);
-    return { urls, receiver, workDir: work, output: (name) => children[name]?.output ?? '', stop };
+    return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output ?? '', stop };
   } catch (error) {
     await stop();
     throw error;

@@ -5,6 +5,7 @@
  * value at any t costs O(1) whatever the history length or the number of past incidents. The live /metrics
  * server and the OpenMetrics backfill both call `at(t)` — history and live data agree by construction.
  */
+import { mulberry32 } from '../runtime/random.js';
 import { istioBucketsMs, type Incident, type IncidentSchedule, type MeshConfig, type MeshEdge, type MeshService } from './mesh.js';
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram';
@@ -99,18 +100,6 @@ function countOf(w: Wave, scale: number, share: Share, tau: number): number {
   let v = share.base * (waveIntegral(w, tau) - waveIntegral(w, 0));
   for (const i of share.during) v += (i.value - share.base) * scheduledIntegral(w, i.schedule, tau);
   return scale * v;
-}
-
-/** mulberry32: a small, fast, seeded PRNG of uniform numbers in [0, 1); the same seed gives the same numbers. */
-export function mulberry32(seed: number): () => number {
-  let h = seed >>> 0;
-  return () => {
-    h = (h + 0x6d2b79f5) >>> 0;
-    let x = h;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Deterministic PRNG (mulberry32) seeded from the config's seed and a key. */

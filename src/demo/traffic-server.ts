@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { MeshConfig } from './mesh.js';
 import { prometheusText } from './exposition.js';
-import { listenHttp } from './ports.js';
+import { listenHttp } from '../runtime/ports.js';
 import { meshSeries } from './traffic-model.js';
 
 export interface TrafficServerOptions {

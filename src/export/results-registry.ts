@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import type { BudgetResult } from '../budget/result.js';
 import { readBudgetResults } from './budget-results.js';
-import { redisKeys } from '../worker/redis-keys.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 export interface ResultsRegistryOptions {
   /** The workers' budget cycle. */

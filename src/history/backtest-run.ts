@@ -8,7 +8,7 @@
 import { backtest, type BacktestPolicy, type BacktestReport, type BacktestSeries } from '../budget/backtest.js';
 import { labels, tileSeries, tileStatLabel } from '../budget/series-names.js';
 import type { SloCatalogEntry, SloPolicy } from '../budget/slo.js';
-import { parseDuration } from '../budget/duration.js';
+import { durationSeconds } from './duration-seconds.js';
 import { aggregate, binary, call, selector, verbatim, type Expr } from '../promql/builder.js';
 import { quote } from '../promql/escape.js';
 
@@ -69,7 +69,7 @@ export function tileRatesExpr(entry: SloCatalogEntry, source: 'recorded' | 'raw'
 }
 
 export function toBacktestPolicy(p: SloPolicy): BacktestPolicy {
-  const seconds = (w: string | undefined) => (w === undefined ? 0 : (parseDuration(w) ?? 0));
+  const seconds = (w: string | undefined) => (w === undefined ? 0 : (durationSeconds(w) ?? 0));
   return { name: p.name, severity: p.severity, threshold: p.threshold, longWindowSeconds: seconds(p.lookBackWindow), shortWindowSeconds: seconds(p.secondaryWindow), forSeconds: seconds(p.for) };
 }
 
@@ -106,7 +106,7 @@ export async function runBacktest(fetch: RangeFetcher, request: BacktestRequest)
   const toMs = Math.floor(request.endMs / stepMs) * stepMs;
   const fromMs = toMs - request.rangeSeconds * 1000;
   // Windows need history before the first replayed instant: the longest window of any policy.
-  const longest = Math.max(3600, ...request.sets.flatMap((s) => s.policies.map((p) => parseDuration(p.lookBackWindow) ?? 0)));
+  const longest = Math.max(3600, ...request.sets.flatMap((s) => s.policies.map((p) => durationSeconds(p.lookBackWindow) ?? 0)));
   const historyFrom = Math.floor((fromMs - longest * 1000) / TILE_MS) * TILE_MS;
   let requests = 0;
   const load = async (source: 'recorded' | 'raw') => {

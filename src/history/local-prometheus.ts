@@ -4,21 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-
-/** A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      server.close(() => resolve(address.port));
-    });
-  });
-}
+import { freePort } from '../runtime/ports.js';
 
 /** Runs `body` against a Prometheus serving `dataDir` (started and stopped around it). */
 export async function withLocalPrometheus<T>(dataDir: string, workDir: string, binary: string, body: (url: string) => Promise<T>): Promise<T> {

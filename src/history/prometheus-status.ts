@@ -2,7 +2,7 @@
  * What the history commands ask Prometheus before reading a range: how far back it keeps data, so a
  * range beyond retention is refused with a clear message instead of silently replaying half of it.
  */
-import { parseDuration } from '../budget/duration.js';
+import { durationSeconds } from './duration-seconds.js';
 
 /** Prometheus's `--storage.tsdb.retention.time` in seconds; undefined when it does not say (size-only retention, or an API without /status/flags such as Thanos). */
 export async function retentionSeconds(url: string, timeoutMs = 10_000): Promise<number | undefined> {
@@ -11,7 +11,7 @@ export async function retentionSeconds(url: string, timeoutMs = 10_000): Promise
   const body = (await response.json()) as { data?: Record<string, string> };
   const text = body.data?.['storage.tsdb.retention.time'];
   if (!text || text === '0s') return undefined;
-  return parseDuration(text);
+  return durationSeconds(text);
 }
 
 /** A one-line error when `rangeSeconds` reaches further back than Prometheus keeps data, else undefined. */

@@ -2,7 +2,7 @@
  * Multi-document YAML text → resources with file/document/line origins (pure: the caller reads the file).
  * Documents that are not objects, or lack kind/metadata.name, come back as issues, never thrown.
  */
-import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { Issue } from './issue.js';
 import type { SourcedResource } from './resource.js';
 
@@ -80,14 +80,19 @@ function lazyLocator(text: string): (index: number, path: readonly (string | num
     const doc = list[index];
     if (!doc) return undefined;
     const startLine = parsed.lines.linePos(doc.contents?.range?.[0] ?? 0).line;
+    // Point at the field's key (for a list item, the item), not its value: a block map's value starts on the
+    // next line, an inline `{...}` map on the key's own line, so the value's position cannot tell.
     for (let depth = path.length; depth > 0; depth--) {
-      const node = doc.getIn(path.slice(0, depth), true) as Node | undefined;
-      const offset = node?.range?.[0];
-      if (offset !== undefined) {
-        const line = parsed.lines.linePos(offset).line;
-        // For a mapping or list value, point at its key's line (the value starts on the next line).
-        return isMap(node) || isSeq(node) ? Math.max(startLine, line - 1) : line;
+      const parent: unknown = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+      const segment = path[depth - 1];
+      let offset: number | undefined;
+      if (isMap(parent)) {
+        const pair = parent.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment);
+        offset = (pair?.key as Node | undefined)?.range?.[0];
+      } else if (isSeq(parent) && typeof segment === 'number') {
+        offset = (parent.items[segment] as Node | undefined)?.range?.[0];
       }
+      if (offset !== undefined) return parsed.lines.linePos(offset).line;
     }
     return startLine;
   };

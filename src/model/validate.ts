@@ -29,6 +29,12 @@ export type ValidResource =
 
 export type Validation = { ok: true; value: ValidResource; issues: Issue[] } | { ok: false; issues: Issue[] };
 
+/**
+ * The longest rolling period: the rules range over the whole period, and a year is already beyond most
+ * Prometheus retentions; longer ones (`300y`) overflow Prometheus's durations and fail every reload.
+ */
+export const MAX_ROLLING_PERIOD_MS = 365 * 86_400_000;
+
 const acceptedApiVersions = [`${API_GROUP}/${API_VERSION}`, `${CALISTI_GROUP}/${API_VERSION}`];
 const namePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -135,8 +141,8 @@ function celIssues<Self>(resource: SourcedResource, rules: readonly CelRule<Self
   return rules.filter((r) => !r.check(self)).map((r) => issueAt(resource, [...at, r.field], r.cel.message));
 }
 
-function duration(resource: SourcedResource, path: string[], text: string, issues: Issue[]): number {
-  const parsed = parseDuration(text);
+function duration(resource: SourcedResource, path: string[], text: string, issues: Issue[], options: { allowZero?: boolean } = {}): number {
+  const parsed = parseDuration(text, options);
   if (!parsed.ok) {
     issues.push(issueAt(resource, path, parsed.message));
     return 0;
@@ -183,6 +189,7 @@ function toSlo(resource: SourcedResource, spec: SloSpec): Validation {
   if (spec.slo.rolling) {
     const ms = duration(resource, ['spec', 'slo', 'rolling', 'length'], spec.slo.rolling.length, issues);
     if (ms > 0 && ms < 3_600_000) issues.push(issueAt(resource, ['spec', 'slo', 'rolling', 'length'], 'a rolling period must be at least 1h'));
+    if (ms > MAX_ROLLING_PERIOD_MS) issues.push(issueAt(resource, ['spec', 'slo', 'rolling', 'length'], 'a rolling period must be at most 365d (1y)'));
     if (ms % 3_600_000 !== 0 && ms > 0) {
       issues.push(issueAt(resource, ['spec', 'slo', 'rolling', 'length'], 'a rolling period must be a whole number of hours (e.g. 30d, 28d, 720h)'));
     }
@@ -221,7 +228,10 @@ function toPolicy(resource: SourcedResource, spec: AlertingPolicySpec): Validati
   const at = (field: string) => ['spec', 'burnrate', field];
   const longWindowMs = duration(resource, at('lookBackWindow'), spec.burnrate.lookBackWindow, issues);
   const shortWindowMs = duration(resource, at('secondaryWindow'), spec.burnrate.secondaryWindow, issues);
-  const forMs = spec.burnrate.conditionMetDuration ? duration(resource, at('conditionMetDuration'), spec.burnrate.conditionMetDuration, issues) : 0;
+  // A zero `for` (`0s`) is common in Prometheus and Calisti policies: it means fire at once, so no `for`.
+  const forMs = spec.burnrate.conditionMetDuration
+    ? duration(resource, at('conditionMetDuration'), spec.burnrate.conditionMetDuration, issues, { allowZero: true })
+    : 0;
   for (const [field, ms] of [['lookBackWindow', longWindowMs], ['secondaryWindow', shortWindowMs]] as const) {
     if (ms > 0 && ms % 60_000 !== 0) issues.push(issueAt(resource, at(field), 'must be a whole number of minutes'));
   }

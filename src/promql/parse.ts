@@ -1,5 +1,6 @@
 /** Syntax check of PromQL with the Prometheus project's own grammar (@prometheus-io/lezer-promql). */
 import { parser } from '@prometheus-io/lezer-promql';
+import type { QuoteForm } from './escape.js';
 
 export type PromqlCheck = { ok: true } | { ok: false; message: string; offset: number };
 
@@ -22,17 +23,28 @@ export function checkPromql(expr: string): PromqlCheck {
   return result;
 }
 
+/** A string literal's position in a query: `from` is its opening quote, `to` is just past its closing quote. */
+export interface StringLiteralSpan {
+  readonly from: number;
+  readonly to: number;
+  readonly form: QuoteForm;
+}
+
 /**
- * The query with every string literal's content removed and comments dropped, or undefined when the
- * literals are not well-formed (then the full parser must judge).
+ * The string literals and comments of a query, found the way Prometheus's lexer finds them (a `"`, `'` or
+ * `` ` `` opens a literal anywhere outside one; `#` starts a comment to the end of the line; a backslash
+ * escapes the next character except in raw strings; a newline ends `"…"` and `'…'` with an error).
+ * `complete` is false when a literal is not closed.
  */
-export function blankStringContents(expr: string): string | undefined {
-  let out = '';
+export function scanQuery(expr: string): { literals: StringLiteralSpan[]; comments: Array<[number, number]>; complete: boolean } {
+  const literals: StringLiteralSpan[] = [];
+  const comments: Array<[number, number]> = [];
   let i = 0;
   while (i < expr.length) {
     const c = expr[i]!;
     if (c === '#') {
       const end = expr.indexOf('\n', i);
+      comments.push([i, end < 0 ? expr.length : end]);
       i = end < 0 ? expr.length : end;
       continue;
     }
@@ -40,18 +52,34 @@ export function blankStringContents(expr: string): string | undefined {
       let j = i + 1;
       while (j < expr.length && expr[j] !== c) {
         if (expr[j] === '\\' && c !== '`') j++;
-        if (expr[j] === '\n' && c !== '`') return undefined;
+        if (expr[j] === '\n' && c !== '`') return { literals, comments, complete: false };
         j++;
       }
-      if (j >= expr.length) return undefined;
-      out += c + c;
+      if (j >= expr.length) return { literals, comments, complete: false };
+      literals.push({ from: i, to: j + 1, form: c });
       i = j + 1;
       continue;
     }
-    out += c;
     i++;
   }
-  return out;
+  return { literals, comments, complete: true };
+}
+
+/**
+ * The query with every string literal's content removed and comments dropped, or undefined when the
+ * literals are not well-formed (then the full parser must judge).
+ */
+export function blankStringContents(expr: string): string | undefined {
+  const scan = scanQuery(expr);
+  if (!scan.complete) return undefined;
+  const cuts = [...scan.literals.map((l) => ({ from: l.from + 1, to: l.to - 1 })), ...scan.comments.map(([from, to]) => ({ from, to }))].sort((a, b) => a.from - b.from);
+  let out = '';
+  let at = 0;
+  for (const cut of cuts) {
+    out += expr.slice(at, cut.from);
+    at = cut.to;
+  }
+  return out + expr.slice(at);
 }
 
 function parseCheck(expr: string): PromqlCheck {

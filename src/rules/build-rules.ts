@@ -77,7 +77,7 @@ export function buildRuleGroups(input: RuleInput): RuleGroup[] {
     long.push(record(series.burnRateThreshold, call('vector', number(policy.threshold)), policyLabels(policy)));
   }
 
-  for (const policy of input.policies) short.push(burnAlert(slo, policy, mine));
+  for (const policy of input.policies) short.push(burnAlert(slo, policy, mine, seriesLabels));
 
   return [
     { name: groupNames.short(slo.ref.namespace, slo.ref.name), interval: SHORT_GROUP_INTERVAL, rules: short },
@@ -85,7 +85,7 @@ export function buildRuleGroups(input: RuleInput): RuleGroup[] {
   ];
 }
 
-function burnAlert(slo: Slo, policy: SloPolicy, mine: (metric: string) => Expr): AlertingRule {
+function burnAlert(slo: Slo, policy: SloPolicy, mine: (metric: string) => Expr, sloLabels: Readonly<Record<string, string>>): AlertingRule {
   const burning = (windowMs: number) =>
     binary('>', binary('/', mine(series.errorRatio(windowMs)), number(slo.errorBudget)), number(policy.threshold));
   const expr = binary('and', burning(policy.longWindowMs), burning(policy.shortWindowMs), { on: sloIdentityLabels });
@@ -93,7 +93,9 @@ function burnAlert(slo: Slo, policy: SloPolicy, mine: (metric: string) => Expr):
     alert: alertName,
     expr: expr.print(),
     ...(policy.forMs > 0 ? { for: formatDuration(policy.forMs) } : {}),
-    labels: { ...policyLabels(policy), [labels.burnRate]: String(roundSignificant(policy.threshold)) },
+    // The SLO's labels come through the series too, but stating them makes each SLO's alert a distinct rule:
+    // without them, SLOs sharing a policy set give identical rules and `promtool check rules` reports duplicates.
+    labels: { ...sloLabels, ...policyLabels(policy), [labels.burnRate]: String(roundSignificant(policy.threshold)) },
     annotations: alertAnnotations(slo, policy),
   };
 }

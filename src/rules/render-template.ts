@@ -1,23 +1,21 @@
 /**
  * Renders an SLI template's goodEvents/totalEvents with Handlebars into PromQL for one SLO and window.
  *
- * Safety: every context value is escaped for PromQL string context before rendering (HTML escaping is off),
- * a parameter that the template uses outside quotes may only hold a plain token (number, duration, name),
- * and the result must parse as PromQL. Calisti's Go-template spelling (`{{ .Params.x }}`) is accepted.
+ * Safety: the template is first rendered with a marker in place of every user value (parameters, service and
+ * SLO names); scanning that text the way Prometheus's lexer does tells, for each place a value lands, whether
+ * it is inside a `"…"`, `'…'` or `` `…` `` literal or outside quotes. Each marker is then replaced by the value
+ * escaped for exactly that string form; a value outside quotes may only be a plain token (number, duration,
+ * name), and a value that a form cannot hold (a backtick in `` `…` ``) is refused. HTML escaping is off. The
+ * result must parse as PromQL. Calisti's Go-template spelling (`{{ .Params.x }}`) is accepted.
  */
 import Handlebars from 'handlebars';
 import { formatDuration } from '../model/duration.js';
 import type { SliTemplate, Slo } from '../model/model.js';
-import { escapeStringContent } from '../promql/escape.js';
-import { checkPromql } from '../promql/parse.js';
-import { parser } from '@prometheus-io/lezer-promql';
+import { escapeForQuote } from '../promql/escape.js';
+import { checkPromql, scanQuery } from '../promql/parse.js';
+import { checkQuerySemantics } from '../promql/semantics.js';
 
 export type RenderResult = { ok: true; query: string } | { ok: false; field: 'goodEvents' | 'totalEvents' | 'parameters'; message: string };
-
-interface HelperOptions {
-  /** In the probe render, parameters are markers and helpers must not try to read them as numbers. */
-  readonly probe: boolean;
-}
 
 function parseBuckets(list: unknown): number[] {
   const text = String(list);
@@ -49,21 +47,31 @@ export function bucketsAround(thresholdValue: unknown, bucketList: unknown): { f
 
 class TemplateError extends Error {}
 
-function createEnvironment(options: HelperOptions): typeof Handlebars {
+/** Handlebars passes `data` (given at render time) to helpers; it maps each marker back to its real value. */
+interface HelperOptions {
+  readonly data?: { readonly markers?: ReadonlyMap<string, string> };
+}
+
+function realValue(value: unknown, options: HelperOptions): unknown {
+  return typeof value === 'string' ? options.data?.markers?.get(value) ?? value : value;
+}
+
+function createEnvironment(): typeof Handlebars {
   const env = Handlebars.create();
-  const numeric = (pick: (r: ReturnType<typeof bucketsAround>) => number) => (threshold: unknown, buckets: unknown) =>
-    options.probe ? '0' : String(pick(bucketsAround(threshold, buckets)));
+  const numeric = (pick: (r: ReturnType<typeof bucketsAround>) => number) => (threshold: unknown, buckets: unknown, options: HelperOptions) =>
+    String(pick(bucketsAround(realValue(threshold, options), realValue(buckets, options))));
   env.registerHelper('floorBucket', numeric((r) => r.floor));
   env.registerHelper('ceilBucket', numeric((r) => r.ceil));
   // good = floor × floorWeight + ceil × ceilWeight reads each bucket once (floor + (ceil − floor) × w reads floor twice).
   env.registerHelper('ceilWeight', numeric((r) => r.weight));
   env.registerHelper('floorWeight', numeric((r) => Number((1 - r.weight).toPrecision(12))));
   // True when the threshold is a bucket boundary: one bucket then counts the good events exactly.
-  env.registerHelper('onBucket', (threshold: unknown, buckets: unknown) => !options.probe && bucketsAround(threshold, buckets).weight === 0);
+  env.registerHelper('onBucket', (threshold: unknown, buckets: unknown, options: HelperOptions) =>
+    bucketsAround(realValue(threshold, options), realValue(buckets, options)).weight === 0);
   return env;
 }
 
-const environments = { real: createEnvironment({ probe: false }), probe: createEnvironment({ probe: true }) };
+const environment = createEnvironment();
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
 /** `{{ .Params.x }}` (Go, Calisti) → `{{ Params.x }}` (Handlebars); also `{{ floorBucket .Params.a .Params.b }}`. */
@@ -71,12 +79,11 @@ export function fromGoTemplateSyntax(source: string): string {
   return source.replace(/\{\{([^}]*)\}\}/g, (_, inner: string) => `{{${inner.replace(/(^|\s)\.(?=[A-Za-z])/g, '$1')}}}`);
 }
 
-function compile(source: string, probe: boolean): Handlebars.TemplateDelegate {
-  const key = `${probe ? 'p' : 'r'}:${source}`;
-  let template = compiled.get(key);
+function compile(source: string): Handlebars.TemplateDelegate {
+  let template = compiled.get(source);
   if (!template) {
-    template = (probe ? environments.probe : environments.real).compile(fromGoTemplateSyntax(source), { noEscape: true, strict: true });
-    compiled.set(key, template);
+    template = environment.compile(fromGoTemplateSyntax(source), { noEscape: true, strict: true });
+    compiled.set(source, template);
   }
   return template;
 }
@@ -102,45 +109,65 @@ export function resolveParameters(template: SliTemplate, slo: Slo): { ok: true; 
   return { ok: true, values };
 }
 
-function context(slo: Slo, params: Record<string, string>, windowMs: number) {
-  const e = escapeStringContent;
+/** The user-controlled values a template can interpolate, by their template path. */
+function userValues(slo: Slo, params: Record<string, string>): Array<[path: string, value: string]> {
+  return [
+    ...Object.entries(params).map(([name, value]): [string, string] => [`Params.${name}`, value]),
+    ['Service.Name', slo.service.name],
+    ['Service.Namespace', slo.service.namespace],
+    ['SLO.Name', slo.ref.name],
+    ['SLO.Namespace', slo.ref.namespace],
+  ];
+}
+
+/**
+ * Marker text: a plain identifier (valid inside every string form and outside quotes), numbered and closed by
+ * `x` so that no marker is a prefix of another. An empty value needs no escaping and keeps `{{#if}}` working,
+ * so it is passed as it is.
+ */
+const markerPattern = /vigilvaluemarker(\d+)x/g;
+const markerFor = (index: number) => `vigilvaluemarker${index}x`;
+
+function markedContext(values: ReadonlyArray<[string, string]>, windowMs: number) {
+  const shown = new Map(values.map(([path, value], i) => [path, value === '' ? '' : markerFor(i)]));
+  const at = (path: string) => shown.get(path) ?? '';
   return {
-    Params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, e(v)])),
-    Service: { Name: e(slo.service.name), Namespace: e(slo.service.namespace) },
-    SLO: { Name: e(slo.ref.name), Namespace: e(slo.ref.namespace), Period: formatDuration(windowMs) },
+    Params: Object.fromEntries(values.filter(([path]) => path.startsWith('Params.')).map(([path]) => [path.slice('Params.'.length), at(path)])),
+    Service: { Name: at('Service.Name'), Namespace: at('Service.Namespace') },
+    SLO: { Name: at('SLO.Name'), Namespace: at('SLO.Namespace'), Period: formatDuration(windowMs) },
   };
 }
 
-const outsideStringsCache = new Map<string, string[]>();
+function describeValue(path: string): string {
+  return path.startsWith('Params.') ? `parameter "${path.slice('Params.'.length)}"` : path;
+}
 
 /**
- * Parameters the template places outside string literals (found by rendering markers and parsing). Depends
- * only on the template and the parameter names, so it is computed once per template.
+ * Replaces each marker by its value escaped for the string form it sits in, or explains why a value cannot
+ * go where the template puts it.
  */
-function parametersOutsideStrings(source: string, slo: Slo, params: Record<string, string>): string[] {
-  const names = Object.keys(params).sort();
-  const key = `${names.join(',')}\u0000${source}`;
-  const cached = outsideStringsCache.get(key);
-  if (cached) return cached;
-  const markers = Object.fromEntries(names.map((n, i) => [n, `vigilparammarker${i}x`]));
-  const rendered = compile(source, true)(context(slo, markers, 300_000));
-  const outside = new Set<string>();
-  const tree = parser.parse(rendered);
-  const inString: Array<[number, number]> = [];
-  tree.iterate({
-    enter: (node) => {
-      if (node.name === 'StringLiteral') inString.push([node.from, node.to]);
-    },
-  });
-  names.forEach((name) => {
-    const marker = markers[name]!;
-    for (let at = rendered.indexOf(marker); at >= 0; at = rendered.indexOf(marker, at + 1)) {
-      if (!inString.some(([from, to]) => at > from && at < to)) outside.add(name);
+function fillMarkers(marked: string, values: ReadonlyArray<[string, string]>, field: string): { ok: true; query: string } | { ok: false; message: string } {
+  const { literals, comments } = scanQuery(marked);
+  let failure: string | undefined;
+  const query = marked.replace(markerPattern, (marker: string, index: string, offset: number) => {
+    const entry = values[Number(index)];
+    if (entry === undefined) return marker;
+    const [path, value] = entry;
+    const literal = literals.find((l) => offset > l.from && offset < l.to);
+    if (literal) {
+      const escaped = escapeForQuote(value, literal.form);
+      if (escaped.ok) return escaped.text;
+      failure ??= `${describeValue(path)} is used inside ${literal.form}…${literal.form} in ${field}, and its value ${escaped.message} (got ${JSON.stringify(value)})`;
+      return marker;
     }
+    // In a comment only a line break could escape.
+    if (comments.some(([from, to]) => offset >= from && offset < to) && !/[\n\r]/.test(value)) return value;
+    if (!plainToken.test(value)) {
+      failure ??= `${describeValue(path)} is used outside quotes in ${field}, so its value may only contain letters, digits, "_", "." and ":" (got ${JSON.stringify(value)})`;
+    }
+    return value;
   });
-  const result = [...outside];
-  outsideStringsCache.set(key, result);
-  return result;
+  return failure === undefined ? { ok: true, query } : { ok: false, message: failure };
 }
 
 export function renderSliQuery(
@@ -154,25 +181,24 @@ export function renderSliQuery(
   if (!usesPeriod.test(source)) {
     return { ok: false, field, message: `${field} must use {{SLO.Period}} as its range window, e.g. rate(metric[{{SLO.Period}}])` };
   }
-  let query: string;
+  const values = userValues(slo, params);
+  let marked: string;
   try {
-    for (const name of parametersOutsideStrings(source, slo, params)) {
-      if (!plainToken.test(params[name]!)) {
-        return {
-          ok: false,
-          field: 'parameters',
-          message: `parameter "${name}" is used outside quotes in ${field}, so its value may only contain letters, digits, "_", "." and ":" (got ${JSON.stringify(params[name])})`,
-        };
-      }
-    }
-    query = compile(source, false)(context(slo, params, windowMs));
+    const markers = new Map(values.map(([, value], i) => [markerFor(i), value]));
+    marked = compile(source)(markedContext(values, windowMs), { data: { markers } });
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const missing = /"(?:Params\.)?([A-Za-z0-9_.]+)" not defined/.exec(text);
     const message = missing ? `${field} refers to ${missing[1]} which is not defined (declare it under spec.parameters)` : `${field}: ${text.split('\n')[0]}`;
     return { ok: false, field, message };
   }
+  const filled = fillMarkers(marked, values, field);
+  if (!filled.ok) return { ok: false, field: 'parameters', message: filled.message };
+  const query = filled.query;
   const check = checkPromql(query);
   if (!check.ok) return { ok: false, field, message: `${field} renders to invalid PromQL: ${check.message}; rendered: ${query.trim()}` };
+  // What Prometheus would refuse although the grammar accepts it: one such query must not reach a rule file.
+  const semantics = checkQuerySemantics(query, 'instant vector');
+  if (!semantics.ok) return { ok: false, field, message: `${field} renders to PromQL that Prometheus would refuse: ${semantics.message}; rendered: ${query.trim()}` };
   return { ok: true, query: query.trim() };
 }

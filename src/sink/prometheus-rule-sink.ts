@@ -8,12 +8,12 @@
  */
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
-import type { RuleGroup } from '../controller/compile-contract.js';
-import type { BackoffOptions } from '../controller/backoff.js';
-import { apiStatus, gvr, type KubeClients } from '../controller/kube-client.js';
-import { defaultWatchTimeouts, type WatchTimeouts } from '../source/kube-watch.js';
-import { defaultInformerBackoff } from '../source/kubernetes-source.js';
-import { SupervisedInformer } from '../source/supervised-informer.js';
+import type { RuleGroup } from '../resources/compile-contract.js';
+import type { BackoffOptions } from '../runtime/backoff.js';
+import { apiStatus, gvr, type KubeClients } from '../kube/kube-client.js';
+import { defaultWatchTimeouts, type WatchTimeouts } from '../kube/kube-watch.js';
+import { defaultInformerBackoff } from '../resources/kubernetes-source.js';
+import { SupervisedInformer } from '../kube/supervised-informer.js';
 import { contentHash, groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export const managedByLabel = 'app.kubernetes.io/managed-by';

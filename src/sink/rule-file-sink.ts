@@ -11,10 +11,10 @@ import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Logger } from '../observability/logger.js';
-import type { RuleGroup } from '../controller/compile-contract.js';
-import type { ControllerMetrics } from '../controller/metrics.js';
-import { backoffDelay, type BackoffOptions } from '../controller/backoff.js';
-import { groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
+import type { RuleGroup } from '../resources/compile-contract.js';
+import type { ControllerMetrics } from '../observability/controller-metrics.js';
+import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
+import { groupsHash, RulesRejectedError, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export interface RuleFileSinkOptions {
   readonly dir: string;
@@ -96,7 +96,8 @@ export class RuleFileSink implements RuleSink {
     if (rejected) {
       await unlink(tmp).catch(() => undefined);
       this.stats.rejected++;
-      throw new Error(`generated rules were rejected, the last good file stays: ${rejected}`);
+      this.options.metrics?.rulesRejected.inc();
+      throw new RulesRejectedError(`generated rules were rejected, the last good file stays: ${rejected}`);
     }
     await rename(tmp, file);
     this.known.set(key, { hash, generation: slo.generation });

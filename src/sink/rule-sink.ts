@@ -3,7 +3,7 @@
  * mode). One unit of output per SLO; writes are skipped when the content hash is unchanged.
  */
 import { createHash } from 'node:crypto';
-import type { RuleGroup } from '../controller/compile-contract.js';
+import type { RuleGroup } from '../resources/compile-contract.js';
 
 export interface SloTarget {
   readonly namespace: string;
@@ -14,6 +14,14 @@ export interface SloTarget {
 }
 
 export type ApplyOutcome = 'written' | 'unchanged';
+
+/**
+ * The sink's checker (promtool) refused an SLO's rules: retrying the same rules cannot help, so the
+ * controller records the reason on the SLO and waits for its inputs to change; other SLOs are unaffected.
+ */
+export class RulesRejectedError extends Error {
+  override readonly name = 'RulesRejectedError';
+}
 
 export interface RuleSink {
   /** Loads what already exists; `onDrift` names an SLO whose output changed or vanished behind our back. */

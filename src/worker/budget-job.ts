@@ -8,10 +8,10 @@ import { queriesForSlo, type PeriodTiles } from '../budget/query-plan.js';
 import { encodeResult } from '../budget/result.js';
 import { defaultWindows } from '../budget/series-names.js';
 import { sloPeriod } from '../budget/slo.js';
-import { readSloCatalogEntry } from './catalog.js';
+import { readSloCatalogEntry } from '../catalog/slo-catalog.js';
 import type { CycleQueryCache, TileStats } from './cycle-cache.js';
 import { fillPeriodGaps, type GapFillContext } from './gap-fill.js';
-import { redisKeys } from './redis-keys.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 export type BudgetJobOutcome = { readonly status: 'computed'; readonly bytes: number } | { readonly status: 'deleted' };
 

@@ -8,12 +8,12 @@ import { createServer, type Server } from 'node:http';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
-import { PrometheusQueryError, createPrometheusReader, type MetricsReader } from '../sources/prometheus-reader.js';
+import { PrometheusQueryError, createPrometheusReader, type MetricsReader } from '../prometheus/prometheus-reader.js';
 import { runBudgetJob, type BudgetJobOutcome } from './budget-job.js';
 import { CycleQueryCache } from './cycle-cache.js';
-import { budgetSchedulerId, queueNames, redisKeys } from './redis-keys.js';
+import { budgetSchedulerId, queueNames, redisKeys } from '../redis/redis-keys.js';
 import { SchedulerReconciler, type BudgetJobData, type ReconcileReport } from './scheduler-reconciler.js';
-import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../observability/worker-metrics.js';
 
 export interface BudgetWorkerOptions {
   readonly redisUrl: string;

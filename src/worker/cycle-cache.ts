@@ -14,7 +14,7 @@
  */
 import type { AlertSample } from '../budget/budget.js';
 import { labels, tileStatLabel } from '../budget/series-names.js';
-import type { MetricsReader, VectorSample } from '../sources/prometheus-reader.js';
+import type { MetricsReader, VectorSample } from '../prometheus/prometheus-reader.js';
 
 /** Recorded tiles of a period for one SLO: how many, and the sums of their good and total rates. */
 export interface TileStats {

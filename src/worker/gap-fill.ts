@@ -19,9 +19,9 @@ import { labels, tileSeries, tileStatLabel } from '../budget/series-names.js';
 import { sloKey, type SloCatalogEntry } from '../budget/slo.js';
 import { aggregate, binary, call, selector, verbatim, type Expr } from '../promql/builder.js';
 import { quote } from '../promql/escape.js';
-import type { MetricsReader } from '../sources/prometheus-reader.js';
+import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import type { TileStats } from './cycle-cache.js';
-import { gapFillKey } from './redis-keys.js';
+import { gapFillKey } from '../redis/redis-keys.js';
 
 interface Ledger {
   readonly v: 1;

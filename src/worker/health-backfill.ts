@@ -8,9 +8,9 @@ import type { Redis } from 'ioredis';
 import { defaultEntityOptions, learnedUntil, scoreEntity, type EntityOptions, type EntityState } from '../health/entity-health.js';
 import type { SignalName } from '../health/signals.js';
 import { decodeEntityState, encodeEntityState } from '../health/state-codec.js';
-import { RATE_WINDOW_MS, entityLabels, healthQueries } from '../sources/prometheus-health-queries.js';
-import type { MetricsReader } from '../sources/prometheus-reader.js';
-import { entityId } from './health-keys.js';
+import { RATE_WINDOW_MS, entityLabels, healthQueries } from '../prometheus/prometheus-health-queries.js';
+import type { MetricsReader } from '../prometheus/prometheus-reader.js';
+import { entityId } from '../redis/health-keys.js';
 import { DEFAULT_STATE_TTL_MS, readStates, writeStatesIfNewer } from './health-state-store.js';
 
 export interface BackfillOptions {

@@ -4,9 +4,9 @@
  * cycles begin, so scores are meaningful at once instead of "unknown" for days.
  */
 import type { Redis } from 'ioredis';
-import type { MetricsReader } from '../sources/prometheus-reader.js';
+import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import { backfillHealth, type BackfillReport } from './health-backfill.js';
-import { healthKeys } from './health-keys.js';
+import { healthKeys } from '../redis/health-keys.js';
 
 export const backfillLockKey = `${healthKeys.results}:backfill-lock`;
 

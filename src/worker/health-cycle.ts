@@ -6,10 +6,11 @@
 import type { Redis } from 'ioredis';
 import { applySloBurns, defaultEntityOptions, learnedUntil, scoreEntity, type EntityHealth, type EntityOptions, type SloBurn } from '../health/entity-health.js';
 import type { SignalName } from '../health/signals.js';
+import type { HealthResult } from '../health/health-result.js';
 import { decodeEntityState, encodeEntityState } from '../health/state-codec.js';
-import { RATE_WINDOW_MS, entityLabels, healthQueries, type EntityKind } from '../sources/prometheus-health-queries.js';
-import type { MetricsReader } from '../sources/prometheus-reader.js';
-import { entityId, parseEntityId } from './health-keys.js';
+import { RATE_WINDOW_MS, entityLabels, healthQueries } from '../prometheus/prometheus-health-queries.js';
+import type { MetricsReader } from '../prometheus/prometheus-reader.js';
+import { entityId, parseEntityId } from '../redis/health-keys.js';
 import { DEFAULT_STATE_TTL_MS, readStates, writeStatesIfNewer, type StateWrite } from './health-state-store.js';
 
 export interface EntityValues {
@@ -47,21 +48,6 @@ export function planShards<T>(items: readonly T[], shardSize: number): T[][] {
   const shards: T[][] = [];
   for (let i = 0; i < items.length; i += shardSize) shards.push(items.slice(i, i + shardSize));
   return shards;
-}
-
-/** The result stored per entity (and exported by the API). */
-export interface HealthResult {
-  readonly kind: EntityKind;
-  readonly namespace: string;
-  readonly name: string;
-  /** Cycle time (epoch ms). */
-  readonly at: number;
-  readonly status: EntityHealth['status'];
-  readonly score: number | null;
-  readonly signals: Partial<Record<SignalName, { status: string; score: number | null; value: number | null }>>;
-  readonly reasons: readonly string[];
-  /** Which worker scored it (diagnostics: shards are shared between replicas). */
-  readonly worker: string;
 }
 
 /** SLO burn facts per service entity id (`service/<ns>/<name>`), from the budget side. */

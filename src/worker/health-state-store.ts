@@ -10,7 +10,7 @@
  * by itself after `ttlMs` without a sweep, while a present entity's expiry is pushed out each cycle.
  */
 import type { Redis } from 'ioredis';
-import { healthKeys } from './health-keys.js';
+import { healthKeys } from '../redis/health-keys.js';
 
 /** Default state expiry: 8 days, so a service idle over a long weekend or a week's holiday keeps its baselines. */
 export const DEFAULT_STATE_TTL_MS = 8 * 86_400_000;

@@ -7,9 +7,9 @@ import { hostname } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { EntityOptions } from '../health/entity-health.js';
-import type { MetricsReader } from '../sources/prometheus-reader.js';
+import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import { collectSignals, planShards, processShard, type EntityValues, type SloBurnLookup } from './health-cycle.js';
-import { CYCLE_SCHEDULER_ID, HEALTH_QUEUE, JOB_CYCLE, JOB_SHARD, QUEUE_PREFIX, healthKeys } from './health-keys.js';
+import { CYCLE_SCHEDULER_ID, HEALTH_QUEUE, JOB_CYCLE, JOB_SHARD, QUEUE_PREFIX, healthKeys } from '../redis/health-keys.js';
 
 export interface HealthWorkerOptions {
   readonly redisUrl: string;

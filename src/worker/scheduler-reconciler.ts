@@ -12,8 +12,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
-import { readSloCatalog } from './catalog.js';
-import { budgetSchedulerId, redisKeys, sloKeyOfScheduler } from './redis-keys.js';
+import { readSloCatalog } from '../catalog/slo-catalog.js';
+import { budgetSchedulerId, redisKeys, sloKeyOfScheduler } from '../redis/redis-keys.js';
 
 export interface BudgetJobData {
   /** `namespace/name` of the SLO. */

@@ -5,11 +5,11 @@
  */
 import type { Redis } from 'ioredis';
 import type { SloBurn } from '../health/entity-health.js';
-import { canonicalWindow } from '../budget/duration.js';
+import { canonicalDuration } from '../model/duration.js';
 import type { SloCatalogEntry } from '../budget/slo.js';
 import type { StoredBudgetResult } from '../export/budget-results.js';
 import { readBudgetResults } from '../export/budget-results.js';
-import { readSloCatalog } from './catalog.js';
+import { readSloCatalog } from '../catalog/slo-catalog.js';
 import type { SloBurnLookup } from './health-cycle.js';
 
 /** Burn facts per service entity id (`service/<namespace>/<name>`), from catalog entries and results (pure). */
@@ -21,10 +21,10 @@ export function sloBurnsByService(entries: ReadonlyMap<string, SloCatalogEntry>,
     if (!entry) continue;
     const id = `service/${entry.serviceNamespace ?? entry.namespace}/${entry.service}`;
     for (const policy of entry.policies) {
-      const long = stored.result.state.burnRates[canonicalWindow(policy.lookBackWindow)];
-      const short = stored.result.state.burnRates[canonicalWindow(policy.secondaryWindow)];
+      const long = stored.result.state.burnRates[canonicalDuration(policy.lookBackWindow)];
+      const short = stored.result.state.burnRates[canonicalDuration(policy.secondaryWindow)];
       if (long === undefined || short === undefined) continue;
-      const burn: SloBurn = { slo: `${entry.namespace}/${entry.name}`, window: `${canonicalWindow(policy.lookBackWindow)}/${canonicalWindow(policy.secondaryWindow)}`, burnRate: Math.min(long, short), threshold: policy.threshold };
+      const burn: SloBurn = { slo: `${entry.namespace}/${entry.name}`, window: `${canonicalDuration(policy.lookBackWindow)}/${canonicalDuration(policy.secondaryWindow)}`, burnRate: Math.min(long, short), threshold: policy.threshold };
       out.set(id, [...(out.get(id) ?? []), burn]);
     }
   }

@@ -4,7 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { ConfigError, optionReader, parseListen, type OptionDoc } from '../config/config.js';
-import { parseDuration } from '../budget/duration.js';
+import { parseDuration } from '../model/duration.js';
 
 export interface WorkerConfig {
   readonly cycleMs: number;
@@ -52,9 +52,9 @@ export const workerParseOptions: NonNullable<ParseArgsConfig['options']> = Objec
 export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): WorkerConfig {
   const value = optionReader(workerOptions, flags, env);
   const ms = (flag: string, min: number): number => {
-    const seconds = parseDuration(value(flag));
-    if (seconds === undefined || seconds * 1000 < min) throw new ConfigError(`--${flag} must be a duration of at least ${min} ms, got ${JSON.stringify(value(flag))}`);
-    return seconds * 1000;
+    const parsed = parseDuration(value(flag));
+    if (!parsed.ok || parsed.ms < min) throw new ConfigError(`--${flag} must be a duration of at least ${min} ms, got ${JSON.stringify(value(flag))}`);
+    return parsed.ms;
   };
   const integer = (flag: string, min: number, max: number): number => {
     const n = Number(value(flag));

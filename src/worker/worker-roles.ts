@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import type { VigilConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
-import { createPrometheusReader } from '../sources/prometheus-reader.js';
+import { createPrometheusReader } from '../prometheus/prometheus-reader.js';
 import { startBudgetWorker, type BudgetWorker } from './budget-worker.js';
 import { coldStartBackfill } from './health-cold-start.js';
 import { startHealthWorker, type HealthWorker } from './health-worker.js';

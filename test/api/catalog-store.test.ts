@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { catalogKeys } from '../../src/catalog/catalog-keys.js';
+import { catalogKeys } from '../../src/redis/catalog-keys.js';
 import { readDocumentsVersion, readSloDocument, readSloDocuments, readTemplates, syncCatalogDocuments } from '../../src/catalog/catalog-store.js';
 import { sloDocumentFromCompiled, templateDocument } from '../../src/catalog/documents.js';
 import { compile } from '../../src/rules/compile.js';

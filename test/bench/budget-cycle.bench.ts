@@ -10,13 +10,13 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/observability/logger.js';
 import { defaultWindows } from '../../src/budget/series-names.js';
-import { canonicalWindow } from '../../src/budget/duration.js';
+import { canonicalDuration } from '../../src/model/duration.js';
 import type { SloCatalogEntry } from '../../src/budget/slo.js';
-import { createPrometheusReader } from '../../src/sources/prometheus-reader.js';
-import { syncSloCatalog } from '../../src/worker/catalog.js';
+import { createPrometheusReader } from '../../src/prometheus/prometheus-reader.js';
+import { syncSloCatalog } from '../../src/catalog/slo-catalog.js';
 import { createResultsRegistry } from '../../src/export/results-registry.js';
 import { startBudgetWorker } from '../../src/worker/budget-worker.js';
-import { redisKeys } from '../../src/worker/redis-keys.js';
+import { redisKeys } from '../../src/redis/redis-keys.js';
 import { tempDir, waitFor } from '../support/processes.js';
 import { promtool, startPrometheus } from '../support/prometheus.js';
 import { startRedis } from '../support/redis.js';
@@ -49,7 +49,7 @@ async function writeHistory(file: string): Promise<void> {
     if (!out.write(line)) await once(out, 'drain');
   };
   const labels = (i: number) => `slo="slo-${i}",namespace="ns-${i % 50}",service="svc-${i}"`;
-  const names = [...defaultWindows.map((w) => `vigil:slo_error_ratio:rate${canonicalWindow(w)}`), 'vigil:slo_error_ratio:period'];
+  const names = [...defaultWindows.map((w) => `vigil:slo_error_ratio:rate${canonicalDuration(w)}`), 'vigil:slo_error_ratio:period'];
   for (const name of names) {
     for (let i = 0; i < N; i++) {
       const v = 0.0001 * (1 + (i % 17));

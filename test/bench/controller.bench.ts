@@ -11,8 +11,8 @@ import { fork } from 'node:child_process';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { createKubernetesController } from '../../src/controller/assemble.js';
-import { defaultCompile } from '../../src/controller/compile-contract.js';
-import { gvr } from '../../src/controller/kube-client.js';
+import { defaultCompile } from '../../src/resources/compile-contract.js';
+import { gvr } from '../../src/kube/kube-client.js';
 import { annotations, prometheusRuleName } from '../../src/sink/prometheus-rule-sink.js';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
 

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
 import { cumulative, promtoolTestFile } from '../rules/promtool-scenario.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { budgetState, coverageRatio, objectiveFromGoal, policyAlertStates, timeToExhaustion, type BudgetInput } from '../../src/budget/budget.js';
-import { canonicalWindow, formatDuration, parseDuration } from '../../src/budget/duration.js';
+import { canonicalDuration, formatDuration, parseDuration } from '../../src/model/duration.js';
 
 const baseInput = (): BudgetInput => ({
   objective: 0.999,
@@ -87,9 +87,12 @@ describe('small helpers', () => {
     ['30d', 2_592_000, '30d'],
     ['1w', 604_800, '7d'],
   ])('duration %s', (text, seconds, canonical) => {
-    expect(parseDuration(text)).toBe(seconds);
-    expect(formatDuration(seconds)).toBe(canonical);
-    expect(canonicalWindow(text)).toBe(canonical);
+    expect(parseDuration(text)).toEqual({ ok: true, ms: seconds * 1000 });
+    expect(formatDuration(seconds * 1000)).toBe(canonical);
+    expect(canonicalDuration(text)).toBe(canonical);
   });
-  it('rejects non-durations', () => expect(parseDuration('5 minutes')).toBeUndefined());
+  it('rejects non-durations', () => {
+    expect(parseDuration('5 minutes').ok).toBe(false);
+    expect(() => canonicalDuration('5 minutes')).toThrow(/not a duration/);
+  });
 });

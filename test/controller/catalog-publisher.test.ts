@@ -5,15 +5,15 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { CatalogPublisher } from '../../src/controller/catalog-publisher.js';
 import { MeasurementsUpdater, measurementsOf } from '../../src/controller/measurements-updater.js';
 import type { SloMeasurements } from '../../src/controller/slo-measurements.js';
 import { encodeResult } from '../../src/budget/result.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { compile } from '../../src/rules/compile.js';
-import { readSloCatalog } from '../../src/worker/catalog.js';
-import { redisKeys } from '../../src/worker/redis-keys.js';
+import { readSloCatalog } from '../../src/catalog/slo-catalog.js';
+import { redisKeys } from '../../src/redis/redis-keys.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { waitFor } from '../support/processes.js';
 
@@ -107,10 +107,20 @@ describe('SLO status measurements', () => {
   });
 
   it('does nothing on a standby', async () => {
+    await redis.del(redisKeys.budgetResults); // only this test's result, whatever ran before
+    await redis.hset(redisKeys.budgetResults, 'shop/checkout-availability', result(1_000_000));
     const patches: unknown[] = [];
-    const updater = new MeasurementsUpdater({ redis, logger, cycleMs: 60_000, isLeader: () => false, exists: () => true, patch: async (...a) => void patches.push(a) });
-    await updater.tick();
+    const updater = (isLeader: boolean) =>
+      new MeasurementsUpdater({ redis, logger, cycleMs: 60_000, now: () => 1_000_000, isLeader: () => isLeader, exists: () => true, patch: async (...a) => void patches.push(a) });
+    const standby = updater(false);
+    await standby.tick();
     expect(patches).toEqual([]);
+    standby.close();
+    // The same Redis as leader patches: the standby's silence is not for lack of a result.
+    const leader = updater(true);
+    await leader.tick();
+    expect(patches).toHaveLength(1);
+    leader.close();
   });
 
   it('never prints missing data as a number', () => {

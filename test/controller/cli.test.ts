@@ -9,7 +9,7 @@ import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '.
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startRedis } from '../support/redis.js';
 import { Redis } from 'ioredis';
-import { readSloCatalog } from '../../src/worker/catalog.js';
+import { readSloCatalog } from '../../src/catalog/slo-catalog.js';
 import { readSloDocument, readTemplates } from '../../src/catalog/catalog-store.js';
 import { slo, template } from './fixtures.js';
 import { isReady, put, ruleOf } from './kube-harness.js';

@@ -9,8 +9,8 @@ import { promtoolChecker } from '../../src/sink/promtool-check.js';
 import { RuleFileSink } from '../../src/sink/rule-file-sink.js';
 import { freePort, tempDir, waitFor } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { defaultCompile } from '../../src/controller/compile-contract.js';
-import { builtinPaths } from '../../src/cli/load-resources.js';
+import { defaultCompile } from '../../src/resources/compile-contract.js';
+import { builtinPaths } from '../../src/resources/load-resources.js';
 import { alertsIn, objectiveIn, policy, slo, template } from './fixtures.js';
 import { quietLogger } from './kube-harness.js';
 
@@ -122,6 +122,22 @@ describe('controller in directory mode (real Prometheus)', () => {
     expect(status.conditions.find((x) => x.type === 'Valid')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(status.conditions.find((x) => x.type === 'Valid')!.message).toContain('mixed.yaml:');
     expect(await group('wrong')).toBeUndefined();
+  });
+
+  it('an SLO whose rules promtool refuses is set aside (RulesRejected, a metric) and the others keep loading (issue 12 item 2)', async () => {
+    // The grammar accepts clamp_max with one argument; Prometheus does not.
+    const arity = template('arity');
+    arity.spec.goodEvents = 'clamp_max(sum(rate(http_requests_total{service="{{Service.Name}}"}[{{SLO.Period}}])))';
+    await writeFile(join(resources.path, 'refused.yaml'), yamlDocs(arity, slo('refused', { templateName: 'arity' }), slo('accepted')));
+    const ref = { kind: 'ServiceLevelObjective' as const, namespace: 'team-a', name: 'refused' };
+    const applied = await waitFor('refusal reported', async () => c.status.get(ref)?.conditions.find((x) => x.type === 'RulesApplied' && x.reason === 'RulesRejected'), { timeoutMs: 5_000, intervalMs: 50 });
+    expect(applied).toMatchObject({ status: 'False' });
+    expect(applied.message).toMatch(/promtool check rules failed: .*clamp_max/);
+    expect((await c.metrics.rulesRejected.get()).values[0]!.value).toBeGreaterThanOrEqual(1);
+    await waitFor('the other SLO loads', async () => group('accepted'), { timeoutMs: 5_000, intervalMs: 50 });
+    expect(await group('refused')).toBeUndefined();
+    expect(existsSync(join(rules.path, 'team-a_refused.yaml'))).toBe(false);
+    await rm(join(resources.path, 'refused.yaml'));
   });
 });
 

@@ -1,8 +1,8 @@
 /** The loopback API server, driven through the real @kubernetes/client-node. */
 import { KubeConfig, ListWatch, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { apiStatus, createKubeClients, gvr, type KubeClients } from '../../src/controller/kube-client.js';
-import { RobustWatch } from '../../src/source/kube-watch.js';
+import { apiStatus, createKubeClients, gvr, type KubeClients } from '../../src/kube/kube-client.js';
+import { RobustWatch } from '../../src/kube/kube-watch.js';
 import { startFakeKubeApiServer, type FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
 import { waitFor } from '../support/processes.js';
 

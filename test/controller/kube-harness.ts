@@ -2,8 +2,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { createKubernetesController, type KubernetesController, type KubernetesControllerOptions } from '../../src/controller/assemble.js';
-import { defaultCompile, type CompileFn } from '../../src/controller/compile-contract.js';
-import { gvr } from '../../src/controller/kube-client.js';
+import { defaultCompile, type CompileFn } from '../../src/resources/compile-contract.js';
+import { gvr } from '../../src/kube/kube-client.js';
 import { prometheusRuleName } from '../../src/sink/prometheus-rule-sink.js';
 import type { FakeKubeApiServer } from '../support/fake-kube-apiserver.js';
 

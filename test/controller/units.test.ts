@@ -1,8 +1,8 @@
 /** Pure and near-pure parts: work queue semantics, dependency index, status conditions, backoff. */
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/controller/backoff.js';
+import { backoffDelay } from '../../src/runtime/backoff.js';
 import { DependencyIndex } from '../../src/controller/dependency-index.js';
-import type { SourcedResource } from '../../src/controller/compile-contract.js';
+import type { SourcedResource } from '../../src/resources/compile-contract.js';
 import { buildStatus, readyCondition, sameStatus, validCondition } from '../../src/controller/status.js';
 import { WorkQueue } from '../../src/controller/work-queue.js';
 import { policy, slo, template } from './fixtures.js';

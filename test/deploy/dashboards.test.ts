@@ -3,10 +3,10 @@
  * (no `${DS_…}` inputs), and every panel target and variable query — template variables substituted —
  * parses and returns data from a real Prometheus holding the demo mesh: 8 days of backfilled traffic, the
  * demo SLOs' recording rules backfilled in tiers and evaluated live, live traffic with an ongoing checkout
- * incident (so VigilErrorBudgetBurn fires), and the worker's vigil_* metrics.
- *
- * TODO(lead): the vigil_* metrics come from test/deploy/stub-vigil-exporter.ts (a STUB with plausible
- * values) until the budget and health workers land; then scrape the real `vigil api` /metrics here.
+ * incident (so VigilErrorBudgetBurn fires), and the vigil_* metrics from the API's real /metrics exporter
+ * over budget and health results in a real Redis. The results are seeded here (their values are not what is
+ * tested: the metric and label names are); test/deploy/demo-smoke.test.ts runs the same queries against
+ * figures the worker computed.
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -21,7 +21,16 @@ import { checkPromql } from '../../src/promql/parse.js';
 import { main } from '../../src/cli/main.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { tempDir, waitFor } from '../support/processes.js';
-import { startStubVigilExporter } from './stub-vigil-exporter.js';
+import type { FastifyInstance } from 'fastify';
+import { healthResultsKey } from '../../src/api/data/health-reader.js';
+import { encodeResult } from '../../src/budget/result.js';
+import { loadResources } from '../../src/resources/load-resources.js';
+import { signalNames } from '../../src/health/signals.js';
+import { compile } from '../../src/rules/compile.js';
+import { registerHealthMetrics } from '../../src/export/health-export.js';
+import { redisKeys } from '../../src/redis/redis-keys.js';
+import { startAppFixture, type AppFixture } from '../api/support/app.js';
+import { result } from '../api/support/seed.js';
 import { dashboardFiles, emptyQueries, queriesOf } from './dashboard-queries.js';
 
 type Json = Record<string, any>;
@@ -69,7 +78,7 @@ describe('dashboard queries against the demo stack', () => {
   let work: { path: string; remove(): Promise<void> };
   let prometheus: RunningPrometheus | undefined;
   let traffic: TrafficServer | undefined;
-  let stub: { port: number; close(): Promise<void> } | undefined;
+  let api: AppFixture | undefined;
 
   beforeAll(async () => {
     data = await tempDir('dashboards');
@@ -93,27 +102,36 @@ describe('dashboard queries against the demo stack', () => {
     await backfillRecordingRules({ ruleYaml: rules, dataDir: data.path, passes: [{ start: now - 6 * 3600, end: now - 60, evalInterval: 300 }] });
 
     // Live: the same rules, evaluated every 2 s, alerts without their `for` (so the test does not wait 2
-    // minutes for a page that the promtool scenarios already time); live traffic and the stub exporter.
+    // minutes for a page that the promtool scenarios already time); live traffic and Vigil's exporter.
     const live = join(work.path, 'live-rules.yaml');
     await writeFile(live, rules.replace(/^(\s+)interval: \S+$/gm, '$1interval: 2s').replace(/^(\s+)for: \S+$/gm, '$1for: 0s'));
-    stub = await startStubVigilExporter(
-      ['frontend-availability:frontend', 'checkout-availability:checkout', 'catalog-latency:catalog', 'payments-availability:payments'].map((s) => {
-        const [slo, service] = s.split(':') as [string, string];
-        return { slo, namespace: 'shop', service };
-      }),
-      { namespace: 'shop', names: config.services.map((s) => s.name) },
-    );
+    // The API's /metrics (the real exporter) over a budget result for every demo SLO and a health result for
+    // every service and workload, as the workers would write them. An hour's cycle keeps them fresh.
+    api = await startAppFixture();
+    const redis = api.redis;
+    const demoSlos = compile(loadResources([join(root, 'deploy/demo/resources')], root).resources).slos;
+    const burn = Object.fromEntries(['5m', '30m', '1h', '2h', '6h', '1d', '3d'].map((w, i) => [w, 0.5 + i / 10]));
+    for (const slo of demoSlos) await redis.hset(redisKeys.budgetResults, `${slo.namespace}/${slo.name}`, encodeResult(result(slo.slo.service.name, { burn })));
+    for (const kind of ['service', 'workload']) {
+      for (const { name } of config.services) {
+        const signals = Object.fromEntries(signalNames.map((signal) => [signal, { status: 'healthy', score: 0.9, value: 1 }]));
+        await redis.hset(healthResultsKey, `${kind}/shop/${name}`, JSON.stringify({ kind, namespace: 'shop', name, at: Date.now(), status: 'healthy', score: 0.9, signals, reasons: [], worker: 'w1' }));
+      }
+    }
+    const exporter: FastifyInstance = await api.app({ cycleMs: 3_600_000, registerMetrics: (registry, r) => registerHealthMetrics(registry, r, { staleAfterMs: 3_600_000 }) });
+    await exporter.listen({ host: '127.0.0.1', port: 0 });
+    const exporterPort = (exporter.server.address() as { port: number }).port;
     prometheus = await startPrometheus({
       dataDir: data.path,
       ruleFiles: [live],
       scrapeConfigsYaml: [
         `  - job_name: mesh\n    static_configs: [{targets: ["127.0.0.1:${traffic.port}"]}]`,
-        `  - job_name: vigil\n    static_configs: [{targets: ["127.0.0.1:${stub.port}"]}]`,
+        `  - job_name: vigil-all\n    static_configs: [{targets: ["127.0.0.1:${exporterPort}"]}]`,
       ].join('\n'),
     });
     const p = prometheus;
     await waitFor(
-      'the checkout page firing and the stub scraped',
+      'the checkout page firing and the exporter scraped',
       async () =>
         (await p.query('ALERTS{alertname="VigilErrorBudgetBurn", slo="checkout-availability", severity="page", alertstate="firing"}')).length > 0 &&
         (await p.query('vigil_health_score')).length > 0,
@@ -124,7 +142,7 @@ describe('dashboard queries against the demo stack', () => {
   afterAll(async () => {
     await prometheus?.stop();
     await traffic?.close();
-    await stub?.close();
+    await api?.stop();
     await data?.remove();
     await work?.remove();
   });

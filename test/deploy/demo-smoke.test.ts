@@ -48,6 +48,48 @@ it('an injected checkout outage pages through Alertmanager, and the API shows th
   expect(item.burnRate1h).toBeGreaterThan(14.4);
 });
 
+/** Services with a live incident in this test (src/demo/mesh.ts demoIncidents): a burn page for them is true. */
+const incidentServices = new Set(['checkout', 'catalog']);
+
+interface PrometheusAlertRule {
+  readonly name: string;
+  readonly state: 'inactive' | 'pending' | 'firing';
+  readonly labels: Record<string, string>;
+  readonly alerts: ReadonlyArray<{ readonly labels: Record<string, string>; readonly state: string }>;
+}
+
+it('nothing pages but the injected incidents: no self-monitoring page, pending or firing', { timeout: 180_000 }, async () => {
+  const prometheus = stack.urls.prometheus;
+  const query = async <T>(path: string): Promise<T> => ((await (await fetch(`${prometheus}${path}`)).json()) as { data: T }).data;
+  // Settled: Prometheus has scraped `vigil all` and evaluated the self-monitoring rules after that.
+  const scrapedAt = await waitFor('a successful scrape of vigil all', async () => {
+    const result = await query<{ result: Array<{ value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent('max(up{job=~"vigil.*"}) == 1')}`);
+    return result.result[0]?.value[0];
+  }, { timeoutMs: 60_000, intervalMs: 1000 });
+  const groups = await waitFor('the self-monitoring rules evaluated after that scrape', async () => {
+    const data = await query<{ groups: Array<{ name: string; lastEvaluation: string; rules: PrometheusAlertRule[] }> }>('/api/v1/rules?type=alert');
+    const self = data.groups.find((g) => g.name === 'vigil-self-monitoring');
+    return self && Date.parse(self.lastEvaluation) / 1000 > scrapedAt + 1 ? data.groups : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 1000 });
+
+  const allowed = (labels: Record<string, string>) => labels.alertname === 'VigilErrorBudgetBurn' && incidentServices.has(labels.service ?? '');
+  const falsePages = groups
+    .flatMap((g) => g.rules)
+    .filter((rule) => rule.labels.severity === 'page')
+    .flatMap((rule) => rule.alerts.map((alert) => ({ alertname: rule.name, ...alert.labels, state: alert.state })))
+    .filter((alert) => !allowed(alert));
+  expect(falsePages).toEqual([]);
+  const received = stack.receiver.notifications().filter((n) => n.receiver === 'page' && !allowed(n.labels));
+  expect(received.map((n) => n.labels)).toEqual([]);
+});
+
+it('the printed Prometheus pages and /status answer', async () => {
+  for (const page of [stack.prometheusPages.alerts, stack.prometheusPages.rules]) expect((await fetch(page)).status, page).toBe(200);
+  const status = (await (await fetch(`${stack.urls.api}/status`)).json()) as { brokenFiles: unknown[]; resources: Record<string, unknown> };
+  expect(status.brokenFiles).toEqual([]);
+  expect(Object.keys(status.resources).length).toBeGreaterThan(0);
+});
+
 it('every dashboard panel query returns data from the running demo stack', { timeout: 300_000 }, async () => {
   // Health scores need a few cycles after the cold-start backfill; budgets one cycle.
   let empty: string[] = [];

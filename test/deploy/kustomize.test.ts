@@ -2,41 +2,31 @@
  * deploy/: every overlay builds with `kubectl kustomize`, and what it builds passes the structural check in
  * manifest-check.ts; the Dockerfile and the Prometheus examples have the shape the README promises.
  */
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { Ajv } from 'ajv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { promtool } from '../support/prometheus.js';
-import { runCommand, tempDir } from '../support/processes.js';
+import { runCommand } from '../support/processes.js';
 import { checkManifests } from './manifest-check.js';
 
 type Obj = Record<string, any>;
 const root = join(import.meta.dirname, '../..');
-const fixtures = join(import.meta.dirname, 'fixtures');
 const overlays = ['all-in-one', 'external-redis'] as const;
 
-let tree: { path: string; remove(): Promise<void> };
 const built = new Map<string, Obj[]>();
 
-/** The repository's deploy/ and crds/ in a temporary tree, with stand-ins for pieces not on this branch yet. */
+/** Builds the repository's own deploy/ (which includes crds/ and deploy/rbac/ by relative path). */
 beforeAll(async () => {
-  tree = await tempDir('kustomize');
-  cpSync(join(root, 'deploy'), join(tree.path, 'deploy'), { recursive: true });
-  cpSync(join(root, 'crds'), join(tree.path, 'crds'), { recursive: true });
-  for (const dir of ['rbac', 'crd-install']) {
-    if (!existsSync(join(root, 'deploy', dir))) cpSync(join(fixtures, dir), join(tree.path, 'deploy', dir), { recursive: true });
-  }
-  if (!existsSync(join(root, 'crds/kustomization.yaml'))) cpSync(join(fixtures, 'crds-kustomization.yaml'), join(tree.path, 'crds/kustomization.yaml'));
   await Promise.all(
     [...overlays.map((o) => `overlays/${o}`), 'base'].map(async (dir) => {
-      const result = await runCommand('kubectl', ['kustomize', join(tree.path, 'deploy', dir)]);
+      const result = await runCommand('kubectl', ['kustomize', join(root, 'deploy', dir)]);
       if (result.code !== 0) throw new Error(`kubectl kustomize deploy/${dir} failed: ${result.stderr}`);
       built.set(dir, parseAllDocuments(result.stdout).map((d) => d.toJS() as Obj).filter((d) => d !== null));
     }),
   );
 });
-afterAll(async () => tree?.remove());
 
 const docs = (dir: string) => built.get(dir)!;
 const find = (dir: string, kind: string, name: string) => docs(dir).find((d) => d.kind === kind && d.metadata.name === name)!;
@@ -153,6 +143,8 @@ describe('Dockerfile and Prometheus examples', () => {
     expect(Number(/^USER (\d+)/m.exec(runtime)![1])).toBeGreaterThan(0);
     expect(runtime).toContain('ENTRYPOINT ["node","dist/cli/bin.js"]');
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    // promtool on PATH, so --check-rules auto vets rule files in the image (issue 12 item 2).
+    expect(runtime).toMatch(/^COPY --from=prom\/prometheus:v[\d.]+ \/bin\/promtool \/usr\/local\/bin\/promtool$/m);
     // Every path it copies from the context exists.
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const src of m[1]!.split(' ')) expect(existsSync(join(root, src)), src).toBe(true);
@@ -165,12 +157,14 @@ describe('Dockerfile and Prometheus examples', () => {
 
   it('prometheus.yml passes promtool check config and loads the rules and alerts to Alertmanager', async () => {
     const file = join(root, 'deploy/prometheus/prometheus.yml');
-    const result = await promtool(['check', 'config', file]);
+    const result = await promtool(['check', 'config', '--lint-fatal', file]);
     expect(result.stdout + result.stderr).toContain('SUCCESS');
+    expect(result.code).toBe(0);
     const config = parse(readFileSync(file, 'utf8'));
     expect(config.rule_files).toEqual(['/etc/prometheus/vigil-rules/*.yaml', '/etc/prometheus/vigil-self/*.yaml']);
     expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['127.0.0.1:9093']);
-    expect(config.scrape_configs.map((j: Obj) => j.job_name)).toContain('vigil');
+    // The job name alert-rules/vigil-self-monitoring.yaml expects for `vigil all` (else VigilWorkerDown pages).
+    expect(config.scrape_configs.map((j: Obj) => j.job_name)).toContain('vigil-all');
   });
 
   it('prometheus-kubernetes.yml keeps exactly the Services the ServiceMonitor selects', () => {
@@ -181,5 +175,8 @@ describe('Dockerfile and Prometheus examples', () => {
     expect(keep.regex).toBe('true');
     const monitor = find('base', 'ServiceMonitor', 'vigil');
     expect(monitor.spec.selector.matchLabels['vigil.dev/scrape']).toBe('true');
+    // Like the operator's ServiceMonitor targets, the job is the Service name: vigil-worker, vigil-api, …
+    expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' });
+    expect(find('base', 'Service', 'vigil-worker').metadata.name).toBe('vigil-worker');
   });
 });

@@ -17,13 +17,14 @@ export function goldenCases(): string[] {
     .sort();
 }
 
-export async function runGoldenCase(name: string): Promise<{ out: string; result: string; args: string[] }> {
+/** `overrideArgs` is appended after the case's own flags (a later `--format` wins). */
+export async function runGoldenCase(name: string, overrideArgs: readonly string[] = []): Promise<{ out: string; result: string; args: string[] }> {
   const dir = join(goldenDir, name);
   const argsFile = join(dir, 'args');
   const extra = existsSync(argsFile) ? readFileSync(argsFile, 'utf8').trim().split(/\s+/).filter(Boolean) : [];
   let out = '';
   let err = '';
-  const code = await main(['generate', '-f', 'in', ...extra], {
+  const code = await main(['generate', '-f', 'in', ...extra, ...overrideArgs], {
     stdout: (s) => (out += s),
     stderr: (s) => (err += s),
     env: {},

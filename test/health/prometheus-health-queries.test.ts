@@ -1,8 +1,8 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { signalNames } from '../../src/health/signals.js';
-import { parseDuration } from '../../src/budget/duration.js';
-import { RATE_WINDOW, RATE_WINDOW_MS, entityLabels, healthQueries } from '../../src/sources/prometheus-health-queries.js';
+import { parseDuration } from '../../src/model/duration.js';
+import { RATE_WINDOW, RATE_WINDOW_MS, entityLabels, healthQueries } from '../../src/prometheus/prometheus-health-queries.js';
 
 function syntaxErrors(expr: string): number {
   let errors = 0;
@@ -33,7 +33,7 @@ describe('health queries', () => {
   });
 
   it('tells the scorer the rate window the queries use', () => {
-    expect(parseDuration(RATE_WINDOW)! * 1000).toBe(RATE_WINDOW_MS);
+    expect(parseDuration(RATE_WINDOW)).toEqual({ ok: true, ms: RATE_WINDOW_MS });
     expect(queries.filter((q) => q.expr.includes(`[${RATE_WINDOW}]`)).length).toBeGreaterThanOrEqual(10);
   });
 

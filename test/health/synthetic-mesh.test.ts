@@ -4,7 +4,7 @@
  * judged.
  */
 import { describe, expect, it } from 'vitest';
-import { applySloBurns, defaultEntityOptions, initialEntityState, scoreEntity, type EntityState } from '../../src/health/entity-health.js';
+import { applySloBurns, defaultEntityOptions, initialEntityState, scoreEntity, type EntityHealth, type EntityState } from '../../src/health/entity-health.js';
 import type { SignalName } from '../../src/health/signals.js';
 import { defaultProfile, gaussian, generate, prng, type Sample, type ServiceProfile } from './synthetic-mesh.js';
 
@@ -207,13 +207,36 @@ describe('synthetic mesh: injected faults', () => {
   it('a 2-day fault that burns an SLO is still reported unhealthy on day 2, and the reason says so', () => {
     const service = services[1]!;
     const start = 12 * 1440;
-    const health = inject(service, faults['5xx x5']!, start, 2 * 1440);
-    const day2 = health.slice(1440);
-    // Error ratio 5 × 0.2 % = 1 % against a 99.9 % objective: burn rate 10 over 6 hours (policy 6x).
-    const burn = { slo: 'api-availability', window: '6h', burnRate: 10, threshold: 6 };
-    const judged = day2.map((h) => applySloBurns(h, [burn]));
-    expect(judged.every((h) => h.status === 'unhealthy' && (h.score ?? 1) < 0.5)).toBe(true);
-    expect(judged.every((h) => h.reasons[0]!.includes('SLO api-availability is burning its error budget'))).toBe(true);
-    expect(day2).toHaveLength(1440);
+    const minutes = 2 * 1440;
+    // The injected fault, kept per minute: the health the scorer gives and the requests and errors it saw.
+    const { samples, states } = history(service);
+    const random = prng(start + service.seed);
+    let state = states[start]!;
+    const health: EntityHealth[] = [];
+    const requests: number[] = [];
+    const errors: number[] = [];
+    for (let i = start; i < start + minutes; i++) {
+      const values = { ...samples[i]!.values };
+      faults['5xx x5']!(values, random, service.profile);
+      const r = scoreEntity(state, { timestampMs: samples[i]!.timestampMs, values });
+      state = r.state;
+      health.push(r.health);
+      requests.push(values.request_rate * 60);
+      errors.push(values.error_ratio * values.request_rate * 60);
+    }
+    // The burn an SLO of 99.9 % sees over its 6-hour window, from those requests (workbook policy: 6x).
+    const sixHours = 6 * 60;
+    const burnAt = (minute: number) => {
+      const from = Math.max(0, minute + 1 - sixHours);
+      const sum = (list: number[]) => list.slice(from, minute + 1).reduce((a, b) => a + b, 0);
+      return sum(errors) / sum(requests) / 0.001;
+    };
+    const judged = health.slice(1440).map((h, i) => ({ health: h, burn: { slo: 'api-availability', window: '6h', burnRate: burnAt(1440 + i), threshold: 6 } }));
+    expect(judged).toHaveLength(1440);
+    // The fault, not the test, makes the SLO burn past its threshold all day.
+    expect(judged.every(({ burn }) => burn.burnRate > burn.threshold)).toBe(true);
+    const reported = judged.map(({ health: h, burn }) => applySloBurns(h, [burn]));
+    expect(reported.every((h) => h.status === 'unhealthy' && (h.score ?? 1) < 0.5)).toBe(true);
+    expect(reported.every((h) => h.reasons[0]!.includes('SLO api-availability is burning its error budget'))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * seasonality and realistic noise (Poisson-like counts, multiplicative latency noise), from a seeded PRNG so
  * every run is identical. Faults are applied by the caller to the generated values.
  */
-import { mulberry32 } from '../../src/demo/traffic-model.js';
+import { mulberry32 } from '../../src/runtime/random.js';
 import type { SignalName } from '../../src/health/signals.js';
 
 export const MINUTE = 60_000;
@@ -11,7 +11,7 @@ export const DAY = 24 * 60 * MINUTE;
 /** Monday 2024-01-01 00:00 UTC. */
 export const START = Date.UTC(2024, 0, 1);
 
-/** The demo's seeded PRNG (mulberry32), under the name the health tests use. */
+/** The project's seeded PRNG (mulberry32, shared with the demo), under the name the health tests use. */
 export const prng = mulberry32;
 
 export function gaussian(random: () => number): number {

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { burnRate, burnRateThreshold } from '../../deploy/grafana/dashboards.js';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
 import { promtool } from '../support/prometheus.js';

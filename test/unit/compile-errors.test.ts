@@ -141,3 +141,19 @@ describe('parameter values cannot break out of PromQL strings', () => {
     expect(errorsOf([template, slo]).errors).toEqual([]);
   });
 });
+
+describe('policies written the way Prometheus and Calisti accept them', () => {
+  it.each(['0s', '0m', '0ms'])('conditionMetDuration %s compiles to an alert without `for`', (zero) => {
+    const { result, errors } = errorsOf(withPolicy((p) => (p.spec.burnrate.conditionMetDuration = zero)));
+    expect(errors).toEqual([]);
+    const alerts = result.slos[0]!.groups.flatMap((g) => g.rules).filter((r) => 'alert' in r);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).not.toHaveProperty('for');
+  });
+
+  it('a non-zero conditionMetDuration still becomes the alert `for`', () => {
+    const { result } = errorsOf(withPolicy(() => {}));
+    const alert = result.slos[0]!.groups.flatMap((g) => g.rules).find((r) => 'alert' in r);
+    expect(alert).toMatchObject({ for: '2m' });
+  });
+});

@@ -1,6 +1,6 @@
 /** Resource fixtures for unit tests: a valid SLO document that each case edits. */
 import { stringify } from 'yaml';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { parseResourcesYaml } from '../../src/model/parse-yaml.js';
 import type { SourcedResource } from '../../src/model/resource.js';
 

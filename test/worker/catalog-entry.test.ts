@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCatalogEntry } from '../../src/budget/slo.js';
-import { loadResources } from '../../src/cli/load-resources.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { compile } from '../../src/rules/compile.js';
-import { catalogEntryFromCompiled } from '../../src/worker/catalog-entry.js';
+import { catalogEntryFromCompiled } from '../../src/catalog/catalog-entry.js';
 
 const golden = fileURLToPath(new URL('../golden/', import.meta.url));
 

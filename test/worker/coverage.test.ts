@@ -15,8 +15,8 @@ import type { SloCatalogEntry } from '../../src/budget/slo.js';
 import { createResultsRegistry } from '../../src/export/results-registry.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startBudgetWorker, type BudgetWorker } from '../../src/worker/budget-worker.js';
-import { upsertSloCatalog } from '../../src/worker/catalog.js';
-import { gapFillKey } from '../../src/worker/redis-keys.js';
+import { upsertSloCatalog } from '../../src/catalog/slo-catalog.js';
+import { gapFillKey } from '../../src/redis/redis-keys.js';
 import { tempDir, waitFor } from '../support/processes.js';
 
 type TempDir = Awaited<ReturnType<typeof tempDir>>;

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createResultsRegistry } from '../../src/export/results-registry.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { upsertSloCatalog } from '../../src/worker/catalog.js';
+import { upsertSloCatalog } from '../../src/catalog/slo-catalog.js';
 import { startBudgetWorker, type BudgetWorker } from '../../src/worker/budget-worker.js';
 import { waitFor } from '../support/processes.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';

@@ -5,9 +5,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeEntityState } from '../../src/health/state-codec.js';
-import type { HealthResult } from '../../src/worker/health-cycle.js';
+import type { HealthResult } from '../../src/health/health-result.js';
 import { commitShard, loadShard, planShard, processShard, type EntityValues } from '../../src/worker/health-cycle.js';
-import { healthKeys } from '../../src/worker/health-keys.js';
+import { healthKeys } from '../../src/redis/health-keys.js';
 import { readStates, writeStatesIfNewer } from '../../src/worker/health-state-store.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 

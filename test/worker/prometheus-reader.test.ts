@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrometheusQueryError, createPrometheusReader } from '../../src/sources/prometheus-reader.js';
+import { PrometheusQueryError, createPrometheusReader } from '../../src/prometheus/prometheus-reader.js';
 import { freePort } from '../support/processes.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 

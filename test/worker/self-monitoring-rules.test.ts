@@ -42,7 +42,17 @@ const scenarios = [
     name: 'no worker target at all',
     interval: '1m',
     input_series: [{ series: 'up{job="vigil-api",instance="a1"}', values: '1x20' }],
-    promql_expr_test: [at('4m', []), at('6m', [firing('VigilWorkerDown', { job: 'vigil-worker', severity: 'page' })])],
+    promql_expr_test: [at('4m', []), at('6m', [firing('VigilWorkerDown', { severity: 'page' })])],
+  },
+  {
+    // `vigil all` runs the worker and serves its metrics (the demo and deploy/prometheus/prometheus.yml).
+    name: 'vigil all is the worker: no page while it is up, a page when it goes down',
+    interval: '1m',
+    input_series: [{ series: 'up{job="vigil-all",instance="a1"}', values: '1x20 0x20' }],
+    promql_expr_test: [
+      at('20m', []),
+      at('31m', [firing('VigilWorkerDown', { severity: 'page' }), firing('VigilWorkerReplicaDown', { instance: 'a1', job: 'vigil-all', severity: 'ticket' })]),
+    ],
   },
   {
     name: 'budget results go stale',
@@ -87,8 +97,8 @@ const scenarios = [
 ];
 
 describe('self-monitoring alert rules', () => {
-  it('pass promtool check rules', async () => {
-    const result = await promtool(['check', 'rules', rulesFile]);
+  it('pass promtool check rules --lint-fatal', async () => {
+    const result = await promtool(['check', 'rules', '--lint-fatal', rulesFile]);
     expect(result.stdout + result.stderr).toContain('SUCCESS: 7 rules found');
     expect(result.code).toBe(0);
   });
@@ -109,6 +119,13 @@ describe('self-monitoring alert rules', () => {
       expect(r.annotations.runbook?.length, r.alert).toBeGreaterThan(40);
       expect(['page', 'ticket']).toContain(r.labels.severity);
     }
+  });
+
+  it('runbooks name the namespace the deploy installs into', async () => {
+    const kustomization = parse(await readFile(fileURLToPath(new URL('../../deploy/base/kustomization.yaml', import.meta.url)), 'utf8')) as { namespace: string };
+    const namespaces = [...(await readFile(rulesFile, 'utf8')).matchAll(/kubectl -n (\S+)/g)].map((m) => m[1]);
+    expect(namespaces.length).toBeGreaterThan(0);
+    expect(new Set(namespaces)).toEqual(new Set([kustomization.namespace]));
   });
 
   it('fire in promtool test rules scenarios, and not before their time', async () => {

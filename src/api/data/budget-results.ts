@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { decodeResult, type BudgetResult } from '../../budget/result.js';
-import { redisKeys } from '../../worker/redis-keys.js';
+import { redisKeys } from '../../redis/redis-keys.js';
 
 export interface StoredResult {
   readonly result: BudgetResult;

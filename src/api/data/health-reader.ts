@@ -1,12 +1,12 @@
 /**
  * Health results for the API, behind a narrow interface, read from the health worker's results hash
- * (src/worker/health-keys.ts `healthKeys.results`: field `<kind>/<namespace>/<name>` → JSON
- * `HealthResult` of src/worker/health-cycle.ts). Every field is checked on the way in: a result the API
+ * (src/redis/health-keys.ts `healthKeys.results`: field `<kind>/<namespace>/<name>` → JSON
+ * `HealthResult` of src/health/health-result.ts). Every field is checked on the way in: a result the API
  * cannot read is skipped, never a 500.
  */
 import type { Redis } from 'ioredis';
-import type { HealthResult } from '../../worker/health-cycle.js';
-import { entityId, healthKeys } from '../../worker/health-keys.js';
+import type { HealthResult } from '../../health/health-result.js';
+import { entityId, healthKeys } from '../../redis/health-keys.js';
 
 export const healthResultsKey = healthKeys.results;
 

@@ -5,7 +5,7 @@
  * A reload re-parses only entries whose text changed, in slices that yield to requests in flight.
  */
 import type { Redis } from 'ioredis';
-import { catalogKeys } from '../../catalog/catalog-keys.js';
+import { catalogKeys } from '../../redis/catalog-keys.js';
 import type { PeriodDocument, PolicyDocument, SloDocument } from '../../catalog/documents.js';
 import { objectiveFromGoal } from '../../budget/budget.js';
 import { sloWindows, type SloCatalogEntry } from '../../budget/slo.js';
@@ -14,7 +14,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { parseCatalogEntry } from '../../budget/slo.js';
 import { calendarNominalMs } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
-import { redisKeys } from '../../worker/redis-keys.js';
+import { redisKeys } from '../../redis/redis-keys.js';
 
 export interface SloView {
   readonly key: string;

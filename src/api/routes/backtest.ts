@@ -8,7 +8,7 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { BacktestReport } from '../../budget/backtest.js';
 import { objectiveFromGoal } from '../../budget/budget.js';
-import { parseDuration } from '../../budget/duration.js';
+import { durationSeconds } from '../../history/duration-seconds.js';
 import type { SloPolicy } from '../../budget/slo.js';
 import { BacktestError, runBacktest, type PolicySet } from '../../history/backtest-run.js';
 import type { ApiContext } from '../context.js';
@@ -22,9 +22,9 @@ const MAX_RANGE_SECONDS = 90 * 86_400;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function rangeAndStep(range: string | undefined, step: string | undefined): { rangeSeconds: number; stepSeconds: number } {
-  const rangeSeconds = parseDuration(range ?? '30d');
+  const rangeSeconds = durationSeconds(range ?? '30d');
   if (rangeSeconds === undefined || rangeSeconds < 3600 || rangeSeconds > MAX_RANGE_SECONDS) throw apiError('INVALID_RANGE', `range "${range}" must be a duration from 1h to 90d, e.g. 30d`);
-  const stepSeconds = parseDuration(step ?? '30s');
+  const stepSeconds = durationSeconds(step ?? '30s');
   if (stepSeconds === undefined || stepSeconds <= 0 || 300 % stepSeconds !== 0) throw apiError('INVALID_RANGE', `step "${step}" must divide 5m, e.g. 15s, 30s or 1m`);
   return { rangeSeconds, stepSeconds };
 }
@@ -32,7 +32,7 @@ function rangeAndStep(range: string | undefined, step: string | undefined): { ra
 function checkWindows(set: PolicySet): void {
   for (const p of set.policies) {
     for (const w of [p.lookBackWindow, p.secondaryWindow, ...(p.for ? [p.for] : [])]) {
-      if (parseDuration(w) === undefined) throw apiError('INVALID_REQUEST', `policy set ${set.name}, policy ${p.name}: "${w}" is not a duration`);
+      if (durationSeconds(w) === undefined) throw apiError('INVALID_REQUEST', `policy set ${set.name}, policy ${p.name}: "${w}" is not a duration`);
     }
   }
 }

@@ -2,7 +2,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { alertingStrategy, defaultErrorRates, type StrategyPolicy } from '../../budget/alerting-strategy.js';
-import { parseDuration, formatDuration } from '../../budget/duration.js';
+import { parseDuration, formatDuration } from '../../model/duration.js';
 import { series } from '../../budget/series-names.js';
 import { binary, selector, type Expr } from '../../promql/builder.js';
 import type { ApiContext } from '../context.js';
@@ -31,9 +31,9 @@ export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
       const view = await findSlo(ctx, request.access, request.params);
       const asked = request.query.window ?? view.windows;
       const windows = asked.map((w) => {
-        const seconds = parseDuration(w);
-        if (seconds === undefined || !Number.isInteger(seconds)) throw apiError('INVALID_WINDOW', `window "${w}" is not a duration; use e.g. 5m, 1h, 6h or 3d`, { window: w });
-        return formatDuration(seconds);
+        const parsed = parseDuration(w);
+        if (!parsed.ok || parsed.ms % 1000 !== 0) throw apiError('INVALID_WINDOW', `window "${w}" is not a duration; use e.g. 5m, 1h, 6h or 3d`, { window: w });
+        return formatDuration(parsed.ms);
       });
       const unique = [...new Set(windows)];
       const stored = await ctx.results.one(view.key);
@@ -133,7 +133,10 @@ export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
     },
     async (request) => {
       const view = await findSlo(ctx, request.access, request.params);
-      const seconds = (w: string | undefined) => (w === undefined ? 0 : (parseDuration(w) ?? 0));
+      const seconds = (w: string | undefined): number => {
+        const parsed = w === undefined ? undefined : parseDuration(w);
+        return parsed?.ok ? parsed.ms / 1000 : 0;
+      };
       const policies: StrategyPolicy[] = view.policies.map((p) => ({
         name: p.name,
         threshold: p.threshold,

@@ -12,11 +12,13 @@ export interface SystemRouteOptions {
   readonly ctx: ApiContext;
   readonly registry: Registry;
   readonly readyTimeoutMs?: number;
+  /** The directory-mode controller's /status document, when this process runs that controller (`vigil all`). */
+  readonly statusJson?: () => unknown;
 }
 
 const noLimit = { rateLimit: false } as const;
 
-export const systemRoutes: FastifyPluginAsync<SystemRouteOptions> = async (app, { ctx, registry, readyTimeoutMs = 1000 }) => {
+export const systemRoutes: FastifyPluginAsync<SystemRouteOptions> = async (app, { ctx, registry, readyTimeoutMs = 1000, statusJson }) => {
   app.get('/healthz', { config: noLimit, schema: { tags: ['system'], security: [], summary: 'The process is up', response: { 200: Status } } }, async () => ({ status: 'ok' }));
 
   app.get(
@@ -47,6 +49,9 @@ export const systemRoutes: FastifyPluginAsync<SystemRouteOptions> = async (app, 
       return text;
     },
   );
+
+  // Like `vigil controller`'s /status on its --listen: not part of the versioned API, so not in the OpenAPI document.
+  if (statusJson) app.get('/status', { config: noLimit, schema: { hide: true } }, async () => statusJson());
 
   app.get('/openapi.json', { config: noLimit, schema: { hide: true } }, async () => app.swagger());
 };

@@ -10,7 +10,7 @@ import { checkRulesTarget, resolveConfig, sharedOptions, sharedParseOptions } fr
 import { controllerOptions, controllerParseOptions, resolveControllerConfig } from '../../controller/controller-config.js';
 import { createControllerRole, type ControllerRole } from '../../controller/controller-role.js';
 import { createLogger } from '../../observability/logger.js';
-import { registerHealthMetrics } from '../../worker/health-export.js';
+import { registerHealthMetrics } from '../../export/health-export.js';
 import { resolveWorkerConfig, workerOptions, workerParseOptions } from '../../worker/worker-config.js';
 import { startWorkerRoles, type WorkerRoles } from '../../worker/worker-roles.js';
 import { optionLine, parseCommandArgs, resolveCommandConfig } from '../command-args.js';
@@ -82,6 +82,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       cycleMs: worker.cycleMs,
       logger,
       rateLimitPerMinute: rateLimit,
+      // Directory mode's /status (what `vigil controller` serves on its --listen) is served by the API here.
+      ...(shared.source.startsWith('dir:') ? { statusJson: () => role!.statusJson() } : {}),
       registerMetrics: (registry, redis) => {
         registerHealthMetrics(registry, redis);
         adopt(registry, controllerMetrics);

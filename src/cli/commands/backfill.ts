@@ -1,7 +1,7 @@
 /** `vigil backfill`: TSDB blocks of Vigil's recordings computed from the raw series, for Prometheus's data directory. */
 import { mkdir, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseDuration } from '../../budget/duration.js';
+import { durationSeconds } from '../../history/duration-seconds.js';
 import { beyondRetention, retentionSeconds } from '../../history/prometheus-status.js';
 import { backfillPasses, backfillRecordingRules } from '../../history/rules-backfill.js';
 import { renderOutput } from '../../rules/render-output.js';
@@ -29,7 +29,7 @@ and writes them as TSDB blocks into DIR. Move the blocks into Prometheus's data 
 /** Unix seconds from "now", a duration ago ("30d") or an RFC 3339 time; undefined when none of those. */
 function instant(text: string, nowS: number): number | undefined {
   if (text === 'now') return nowS;
-  const ago = parseDuration(text);
+  const ago = durationSeconds(text);
   if (ago !== undefined) return nowS - ago;
   const ms = Date.parse(text);
   return /^\d{4}-\d\d-\d\dT/.test(text) && Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
@@ -65,8 +65,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   if (from === undefined) return usageError('backfill', `--from "${v.from}" is not a duration (30d) or an RFC 3339 time`, usage, io);
   if (to === undefined) return usageError('backfill', `--to "${v.to}" is not now, a duration or an RFC 3339 time`, usage, io);
   if (!(to - from >= 3600)) return usageError('backfill', '--from must be at least an hour before --to', usage, io);
-  const recent = parseDuration(v.recent!);
-  const evalInterval = parseDuration(v['eval-interval']!);
+  const recent = durationSeconds(v.recent!);
+  const evalInterval = durationSeconds(v['eval-interval']!);
   if (recent === undefined) return usageError('backfill', `--recent "${v.recent}" is not a duration`, usage, io);
   if (evalInterval === undefined || evalInterval < 15) return usageError('backfill', `--eval-interval "${v['eval-interval']}" must be a duration of at least 15s`, usage, io);
 

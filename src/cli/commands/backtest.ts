@@ -1,7 +1,7 @@
 /** `vigil backtest`: replays an SLO's alerting policies over its history in Prometheus and reports what they would have raised. */
 import type { BacktestReport } from '../../budget/backtest.js';
-import { parseDuration } from '../../budget/duration.js';
-import { createPrometheusReader } from '../../sources/prometheus-reader.js';
+import { durationSeconds } from '../../history/duration-seconds.js';
+import { createPrometheusReader } from '../../prometheus/prometheus-reader.js';
 import { BacktestError, runBacktest, type PolicySet } from '../../history/backtest-run.js';
 import { beyondRetention, retentionSeconds } from '../../history/prometheus-status.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
@@ -67,9 +67,9 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   if (!v.file?.length) return usageError('backtest', 'at least one -f FILE|DIR is required', usage, io);
   if (!v.slo) return usageError('backtest', '--slo NAMESPACE/NAME is required', usage, io);
   if (!v['prometheus-url']) return usageError('backtest', '--prometheus-url is required', usage, io);
-  const range = parseDuration(v.range!);
+  const range = durationSeconds(v.range!);
   if (range === undefined || range < 3600) return usageError('backtest', `--range "${v.range}" must be a duration of at least 1h, e.g. 7d or 30d`, usage, io);
-  const step = parseDuration(v.step!);
+  const step = durationSeconds(v.step!);
   if (step === undefined || step <= 0 || 300 % step !== 0) return usageError('backtest', `--step "${v.step}" must divide 5m, e.g. 15s, 30s or 1m`, usage, io);
   if (!['auto', 'recorded', 'raw'].includes(v.source!)) return usageError('backtest', `--source must be auto, recorded or raw, not "${v.source}"`, usage, io);
 

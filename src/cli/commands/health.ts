@@ -3,16 +3,19 @@
  * the worker's scorer (default settings, direction `both`), causally, and writes
  * `timestamp,value,anomaly_score`, one row per input row in the same order.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatReplayCsv, parseSeriesCsv, replayScores } from '../../health/replay.js';
-import type { CommandIo } from '../io.js';
+import { fsErrorReason, writeFileAtomically, type CommandIo } from '../io.js';
 
 const USAGE = `usage: vigil health replay --input FILE.csv --output OUT.csv
 
-Scores a recorded series (CSV with header "timestamp,value"; timestamps "YYYY-MM-DD HH:MM:SS", UTC) with
-the health scorer, causally and with default settings (both directions are bad), and writes
+Scores a recorded series (CSV with header "timestamp,value") with the health scorer, causally and with
+default settings (both directions are bad), and writes
 "timestamp,value,anomaly_score" (0..1, 1 = most anomalous), one row per input row in the same order.
+
+Timestamps are UTC: "YYYY-MM-DD HH:MM[:SS[.fff]]" or ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]]" with an
+optional "Z" or "+00:00" (other offsets are refused).
 `;
 
 function parseFlags(argv: readonly string[]): { input?: string; output?: string; help: boolean; error?: string } {
@@ -55,7 +58,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   try {
     text = await readFile(inputPath, 'utf8');
   } catch (error) {
-    io.stderr(`vigil health replay: cannot read ${inputPath}: ${(error as Error).message}\n`);
+    io.stderr(`vigil health replay: cannot read ${inputPath}: ${fsErrorReason(error)}\n`);
     return 1;
   }
   const parsed = parseSeriesCsv(text);
@@ -65,6 +68,10 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     return 1;
   }
   const outputPath = resolve(io.cwd, flags.output);
-  await writeFile(outputPath, formatReplayCsv(parsed.rows, replayScores(parsed.rows)));
+  const written = writeFileAtomically(outputPath, [formatReplayCsv(parsed.rows, replayScores(parsed.rows))]);
+  if (!written.ok) {
+    io.stderr(`vigil health replay: ${written.message}\n`);
+    return 1;
+  }
   return 0;
 }

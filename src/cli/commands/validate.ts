@@ -3,7 +3,7 @@ import { formatIssue } from '../../model/issue.js';
 import { compile } from '../../rules/compile.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
-import { loadResources } from '../load-resources.js';
+import { loadResources } from '../../resources/load-resources.js';
 
 const usage = `usage: vigil validate -f FILE|DIR [-f …] [--no-builtins]
 
@@ -22,7 +22,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   for (const issue of issues) io.stdout(`${formatIssue(issue)}\n`);
   const errors = issues.filter((i) => i.level === 'error').length;
   io.stdout(
-    `${loaded.files} file(s): ${result.slos.length} valid SLO(s), ${result.templates.length} template(s), ${result.policies.length} policy(ies); ${errors} error(s), ${issues.length - errors} warning(s)\n`,
+    `${loaded.files} file(s)${loaded.builtinFiles ? ` (and ${loaded.builtinFiles} built-in)` : ''}: ${result.slos.length} valid SLO(s), ${result.templates.length} template(s), ${result.policies.length} policy(ies); ${errors} error(s), ${issues.length - errors} warning(s)\n`,
   );
   return errors ? 1 : 0;
 }

@@ -4,9 +4,9 @@ import { sloDocumentFromCompiled, templateDocument } from '../../../src/catalog/
 import { syncCatalogDocuments } from '../../../src/catalog/catalog-store.js';
 import { encodeResult, type BudgetResult } from '../../../src/budget/result.js';
 import { compile } from '../../../src/rules/compile.js';
-import { catalogEntryFromCompiled } from '../../../src/worker/catalog-entry.js';
-import { syncSloCatalog } from '../../../src/worker/catalog.js';
-import { redisKeys } from '../../../src/worker/redis-keys.js';
+import { catalogEntryFromCompiled } from '../../../src/catalog/catalog-entry.js';
+import { syncSloCatalog } from '../../../src/catalog/slo-catalog.js';
+import { redisKeys } from '../../../src/redis/redis-keys.js';
 import { baseSlo, resourcesFrom } from '../../unit/fixtures.js';
 
 /** Three SLOs in two namespaces; `shop/checkout` opts into the workbook policies. */

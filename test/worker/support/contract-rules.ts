@@ -8,17 +8,24 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { formatDuration, parseDuration } from '../../../src/budget/duration.js';
+import { canonicalDuration, parseDuration } from '../../../src/model/duration.js';
+
+/** Whole seconds of a duration the test wrote itself. */
+function seconds(window: string): number {
+  const parsed = parseDuration(window);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.ms / 1000;
+}
 
 export function contractRules(windows: readonly string[], rollingPeriod: string | undefined): string {
   const ratio = (window: string, tile: '5m' | '1h') => {
-    const range = `${parseDuration(window)! - 1}s`;
+    const range = `${seconds(window) - 1}s`;
     return `1 - sum by (slo, namespace, service) (sum_over_time(vigil:sli_good:rate${tile}[${range}:${tile}])) / sum by (slo, namespace, service) (sum_over_time(vigil:sli_total:rate${tile}[${range}:${tile}]))`;
   };
   const rules = windows.map((w) => {
-    const seconds = parseDuration(w)!;
-    const name = formatDuration(seconds);
-    const expr = seconds === 300 ? '1 - vigil:sli_good:rate5m / vigil:sli_total:rate5m' : ratio(name, seconds <= 6 * 3600 ? '5m' : '1h');
+    const length = seconds(w);
+    const name = canonicalDuration(w);
+    const expr = length === 300 ? '1 - vigil:sli_good:rate5m / vigil:sli_total:rate5m' : ratio(name, length <= 6 * 3600 ? '5m' : '1h');
     return { record: `vigil:slo_error_ratio:rate${name}`, expr };
   });
   if (rollingPeriod) rules.push({ record: 'vigil:slo_error_ratio:period', expr: ratio(rollingPeriod, '1h') });

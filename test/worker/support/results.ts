@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { decodeResult, type BudgetResult } from '../../../src/budget/result.js';
-import { redisKeys } from '../../../src/worker/redis-keys.js';
+import { redisKeys } from '../../../src/redis/redis-keys.js';
 
 export async function readResults(redis: Redis): Promise<Map<string, BudgetResult>> {
   const raw = await redis.hgetall(redisKeys.budgetResults);

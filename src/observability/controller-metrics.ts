@@ -11,6 +11,7 @@ export class ControllerMetrics {
   readonly ruleWrites: Counter<'outcome'>;
   readonly statusWrites: Counter;
   readonly reloadFailures: Counter;
+  readonly rulesRejected: Counter;
   readonly reloadLastSuccess: Gauge;
   readonly brokenFiles: Gauge;
   readonly parseErrors: Counter;
@@ -34,6 +35,7 @@ export class ControllerMetrics {
     this.ruleWrites = new Counter({ name: 'vigil_rule_writes_total', help: 'Rule outputs (PrometheusRule or file) by outcome (written|unchanged|removed).', labelNames: ['outcome'], registers });
     this.statusWrites = new Counter({ name: 'vigil_controller_status_writes_total', help: 'Status writes (only when the status changed).', registers });
     this.reloadFailures = new Counter({ name: 'vigil_rule_reload_failures_total', help: 'Failed or unconfirmed Prometheus rule reloads (rule-file sink).', registers });
+    this.rulesRejected = new Counter({ name: 'vigil_rule_files_rejected_total', help: 'SLO rule files the checker (promtool check rules) refused; the last good file stays and the SLO says why.', registers });
     this.reloadLastSuccess = new Gauge({ name: 'vigil_rule_reload_last_success_timestamp_seconds', help: 'Time of the last confirmed Prometheus rule reload.', registers });
     this.brokenFiles = new Gauge({ name: 'vigil_source_broken_files', help: 'Resource files that cannot be parsed (their last good resources stay in use).', registers });
     this.parseErrors = new Counter({ name: 'vigil_source_parse_errors_total', help: 'Times a resource file failed to parse.', registers });

@@ -3,7 +3,7 @@
  * changed; the controller reads the current state back (level-triggered), so a burst of changes to one
  * resource costs one reconcile.
  */
-import type { CompileIssue, ResourceKind, SourcedResource } from '../controller/compile-contract.js';
+import type { CompileIssue, ResourceKind, SourcedResource } from './compile-contract.js';
 
 export interface ResourceRef {
   readonly kind: ResourceKind;

@@ -2,7 +2,7 @@
  * Every Redis key and queue name of the health worker, in one place. All share the `{vigil}` hash tag so
  * they land in one Redis Cluster slot (BullMQ's Lua scripts and our pipelines need that).
  */
-import type { EntityKind } from '../sources/prometheus-health-queries.js';
+import type { EntityKind } from '../health/health-result.js';
 
 import { hashTag } from './redis-keys.js';
 

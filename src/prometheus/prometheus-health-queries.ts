@@ -10,7 +10,8 @@
 import type { SignalName } from '../health/signals.js';
 import { MINUTE, formatDuration } from '../model/duration.js';
 
-export type EntityKind = 'service' | 'workload';
+export type { EntityKind } from '../health/health-result.js';
+import type { EntityKind } from '../health/health-result.js';
 
 export interface HealthQuery {
   readonly signal: SignalName;

@@ -12,8 +12,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseResourcesYaml } from '../model/parse-yaml.js';
 import type { Logger } from '../observability/logger.js';
-import type { ControllerMetrics } from '../controller/metrics.js';
-import { isResourceKind, type CompileIssue, type ResourceKind, type SourcedResource } from '../controller/compile-contract.js';
+import type { ControllerMetrics } from '../observability/controller-metrics.js';
+import { isResourceKind, type CompileIssue, type ResourceKind, type SourcedResource } from './compile-contract.js';
 import { refKey, refOf, type ChangeListener, type ResourceRef, type Source } from './source.js';
 
 export interface DirectorySourceOptions {

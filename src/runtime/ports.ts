@@ -2,8 +2,18 @@
 import type { Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 
-/** A free TCP port on 127.0.0.1 (the history commands' helper, shared). */
-export { freePort } from '../history/local-prometheus.js';
+/** A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      server.close(() => resolve(address.port));
+    });
+  });
+}
 
 /** Whether `port` on 127.0.0.1 can be bound right now. */
 export function portFree(port: number): Promise<boolean> {

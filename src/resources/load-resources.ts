@@ -9,7 +9,9 @@ import { refKey, type SourcedResource } from '../model/resource.js';
 export interface LoadedResources {
   readonly resources: SourcedResource[];
   readonly issues: Issue[];
+  /** The user's files read (the built-in ones are counted apart). */
   readonly files: number;
+  readonly builtinFiles: number;
 }
 
 function yamlFiles(path: string): string[] {
@@ -35,7 +37,8 @@ export function loadResources(paths: readonly string[], cwd: string, options: { 
   const resources: SourcedResource[] = [];
   const issues: Issue[] = [];
   let files = 0;
-  const read = (paths: readonly string[], display: (file: string) => string) => {
+  const read = (paths: readonly string[], display: (file: string) => string): number => {
+    const filesBefore = files;
     for (const path of paths) {
       let list: string[];
       try {
@@ -51,15 +54,17 @@ export function loadResources(paths: readonly string[], cwd: string, options: { 
         issues.push(...parsed.issues);
       }
     }
+    return files - filesBefore;
   };
-  read(paths, (file) => relative(cwd, file) || file);
+  const userFiles = read(paths, (file) => relative(cwd, file) || file);
+  let builtinFiles = 0;
   if (options.builtins ?? true) {
     // User files win over built-ins of the same kind and name, so a team can override a shipped template.
     const userKeys = new Set(resources.map((r) => `${r.kind}/${refKey(r.metadata)}`));
     const before = resources.length;
-    read(builtinPaths, (file) => `(built-in) ${relative(fileURLToPath(new URL('../../', import.meta.url)), file)}`);
+    builtinFiles = read(builtinPaths, (file) => `(built-in) ${relative(fileURLToPath(new URL('../../', import.meta.url)), file)}`);
     const builtins = resources.splice(before).filter((r) => !userKeys.has(`${r.kind}/${refKey(r.metadata)}`));
     resources.push(...builtins);
   }
-  return { resources, issues, files };
+  return { resources, issues, files: userFiles, builtinFiles };
 }

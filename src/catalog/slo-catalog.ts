@@ -12,7 +12,7 @@
  */
 import type { Redis } from 'ioredis';
 import { parseCatalogEntry, sloKey, type SloCatalogEntry } from '../budget/slo.js';
-import { redisKeys } from './redis-keys.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 export interface CatalogWriteResult {
   readonly written: number;

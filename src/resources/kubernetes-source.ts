@@ -5,12 +5,12 @@
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
-import { resourceKinds, type CompileIssue, type ResourceKind, type SourcedResource } from '../controller/compile-contract.js';
-import type { BackoffOptions } from '../controller/backoff.js';
-import { gvr, type KubeClients } from '../controller/kube-client.js';
-import { defaultWatchTimeouts, type WatchTimeouts } from './kube-watch.js';
+import { resourceKinds, type CompileIssue, type ResourceKind, type SourcedResource } from './compile-contract.js';
+import type { BackoffOptions } from '../runtime/backoff.js';
+import { gvr, type KubeClients } from '../kube/kube-client.js';
+import { defaultWatchTimeouts, type WatchTimeouts } from '../kube/kube-watch.js';
 import type { ChangeListener, ResourceRef, Source } from './source.js';
-import { SupervisedInformer } from './supervised-informer.js';
+import { SupervisedInformer } from '../kube/supervised-informer.js';
 
 export interface KubernetesSourceOptions {
   readonly clients: KubeClients;

@@ -6,8 +6,8 @@
  */
 import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
-import type { HealthResult } from './health-cycle.js';
-import { healthKeys } from './health-keys.js';
+import type { HealthResult } from '../health/health-result.js';
+import { healthKeys } from '../redis/health-keys.js';
 
 export const HEALTH_SCORE = 'vigil_health_score';
 export const HEALTH_SIGNAL_SCORE = 'vigil_health_signal_score';

@@ -5,9 +5,9 @@
  */
 import { ListWatch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
-import { backoffDelay, type BackoffOptions } from '../controller/backoff.js';
+import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
 import { RobustWatch, type WatchTimeouts } from './kube-watch.js';
-import { apiErrorMessage, apiStatus } from '../controller/kube-client.js';
+import { apiErrorMessage, apiStatus } from './kube-client.js';
 
 export interface SupervisedInformerOptions<T extends KubernetesObject> {
   readonly kubeConfig: KubeConfig;

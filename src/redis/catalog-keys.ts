@@ -1,8 +1,8 @@
 /**
  * Redis keys of the API catalog (what the controller publishes for the REST API), in one place. They share
- * the `{vigil}` hash tag with the worker's keys (src/worker/redis-keys.ts), so all live in one Cluster slot.
+ * the `{vigil}` hash tag with the worker's keys (src/redis/redis-keys.ts), so all live in one Cluster slot.
  */
-import { hashTag } from '../worker/redis-keys.js';
+import { hashTag } from './redis-keys.js';
 
 export const catalogKeys = {
   /** Hash: `namespace/name` → SLO document (JSON). */
