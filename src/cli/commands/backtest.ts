@@ -1,8 +1,7 @@
 /** `vigil backtest`: replays an SLO's alerting policies over its history in Prometheus and reports what they would have raised. */
 import type { BacktestReport } from '../../budget/backtest.js';
 import { durationSeconds } from '../../history/duration-seconds.js';
-import { createPrometheusReader } from '../../prometheus/prometheus-reader.js';
-import { BacktestError, runBacktest, type PolicySet } from '../../history/backtest-run.js';
+import { BacktestError, httpRangeFetcher, runBacktest, type PolicySet } from '../../history/backtest-run.js';
 import { beyondRetention, retentionSeconds } from '../../history/prometheus-status.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import { loadHistorySlos, pickSlo, policiesWithSet } from '../history-slo.js';
@@ -89,9 +88,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     const retention = await retentionSeconds(url);
     const tooFar = beyondRetention(range, retention, 'range');
     if (tooFar) return fail(io, tooFar);
-    const reader = createPrometheusReader({ url, timeoutMs: 60_000, attempts: 2 });
     const started = performance.now();
-    const outcome = await runBacktest((expr, from, to, stepMs) => reader.rangeQuery(expr, from, to, stepMs), {
+    const outcome = await runBacktest(httpRangeFetcher(url), {
       entry: slo.entry,
       objective: slo.objective,
       periodSeconds: slo.periodSeconds,
