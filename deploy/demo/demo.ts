@@ -4,7 +4,11 @@
  * fails 20% of its requests for 3 minutes every 10 minutes: within minutes a page reaches the receiver.
  * Ctrl-C stops everything.
  */
+import { join } from 'node:path';
+import { watchGate } from '../../src/demo/gate-watch.js';
 import { startDemoStack } from '../../src/demo/stack.js';
+import { loadResources } from '../../src/resources/load-resources.js';
+import { compile } from '../../src/rules/compile.js';
 
 const days = Number(process.env.VIGIL_DEMO_DAYS ?? 30);
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -19,12 +23,18 @@ Vigil demo is running (Ctrl-C stops everything):
   Alert receiver    ${urls.receiver}/notifications  (pages and tickets are also printed here)
   Mesh metrics      ${urls.traffic}/metrics
   SLO resources     deploy/demo/resources/ (edit a file: the rules follow within seconds)
-The first checkout incident starts now; expect "alert: PAGE firing shop/checkout-availability" within about 5 minutes.
+The first checkout incident starts now; expect "alert: PAGE firing shop/checkout-availability" within about 5 minutes,
+and "GATE FAIL shop/checkout-availability" while it lasts ("GATE PASS" once the 5-minute burn rate is back under 2×).
 `);
+// The release gate, as a CI job or a Flagger webhook would ask it: FAIL during each incident, PASS after.
+const root = join(import.meta.dirname, '../..');
+const checkout = compile(loadResources([join(root, 'deploy/demo/resources')], root).resources).slos.find((s) => s.name === 'checkout-availability');
+const gate = checkout ? watchGate({ api: urls.api, prometheus: urls.prometheus, slo: checkout, canaryWorkload: 'checkout-canary', log }) : undefined;
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  gate?.stop();
   log('stopping…');
   await stack.stop();
   process.exit(0);

@@ -24,6 +24,7 @@ import { SloIndex } from './data/slo-index.js';
 import { registerErrorHandling } from './error-handler.js';
 import { apiError } from './errors.js';
 import { createApiMetrics } from '../observability/api-metrics.js';
+import { gateRoutes } from './routes/gate.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
 import { sloFigureRoutes } from './routes/slo-figures.js';
@@ -76,7 +77,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
 
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
-  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry });
+  createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry, now });
   (options.registerMetrics ?? ((registry, redis) => registerHealthMetrics(registry, redis, { now })))(metrics.registry, options.redis);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -137,6 +138,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
       await v1.register(templateRoutes, ctx);
       await v1.register(healthRoutes, ctx);
       await v1.register(previewRoutes, ctx);
+      await v1.register(gateRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

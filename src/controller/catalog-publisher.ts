@@ -14,6 +14,8 @@ import type { ConditionInput } from './status.js';
 import type { SloCatalogEntry } from '../budget/slo.js';
 import { catalogEntryFromCompiled } from '../catalog/catalog-entry.js';
 import { removeFromCatalog, syncSloCatalog, upsertSloCatalog } from '../catalog/slo-catalog.js';
+import { redisKeys } from '../redis/redis-keys.js';
+import { catalogKeys } from '../redis/catalog-keys.js';
 
 export interface SloPublisher {
   /** The SLO compiled to this; undefined when it was deleted (an invalid SLO keeps its last entry, as it keeps its rules). */
@@ -33,6 +35,13 @@ export interface CatalogPublisherOptions {
   /** Extra writers of the same compiled SLOs and their conditions (e.g. the API's documents). */
   readonly alsoPublish?: (slos: ReadonlyMap<string, CompiledSlo>, conditions: ReadonlyMap<string, readonly ConditionInput[]>) => Promise<void>;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Whether this process may write now (Kubernetes mode: only the leader). Republishing after a Redis
+   * reconnect or data loss asks it first, so a former leader never overwrites the catalog. Default: always.
+   */
+  readonly mayWrite?: () => boolean;
+  /** How often to check that Redis still holds the catalog (its version key); 0 = never. Default 10 s. */
+  readonly lossCheckMs?: number;
 }
 
 export class CatalogPublisher implements SloPublisher {
@@ -46,8 +55,45 @@ export class CatalogPublisher implements SloPublisher {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Something was written to Redis: from then on a catalog missing from Redis means Redis lost it. */
+  private wrote = false;
+  private connects = 0;
+  private readonly lossTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: CatalogPublisherOptions) {}
+  constructor(private readonly options: CatalogPublisherOptions) {
+    const { redis } = options;
+    // ioredis emits `ready` on every (re)connect; after a reconnect Redis may be a new, empty instance
+    // (restart without persistence), so rewrite the whole catalog at once instead of at the next resync.
+    this.connects = redis.status === 'ready' ? 1 : 0;
+    redis.on('ready', this.onReady);
+    const lossCheckMs = options.lossCheckMs ?? 10_000;
+    if (lossCheckMs > 0) {
+      // Data can also vanish without a reconnect (FLUSHALL, eviction, a failover to an empty replica).
+      this.lossTimer = setInterval(() => void this.checkForLoss(), lossCheckMs);
+      this.lossTimer.unref?.();
+    }
+  }
+
+  private readonly onReady = (): void => {
+    if (this.connects++ > 0) this.republish('redis reconnected');
+  };
+
+  private republish(why: string): void {
+    if (this.closed || !this.wrote || !(this.options.mayWrite?.() ?? true)) return;
+    this.options.logger.info({ why, slos: this.entries.size }, 'republishing the SLO catalog');
+    this.resync();
+  }
+
+  private async checkForLoss(): Promise<void> {
+    if (!this.wrote || this.entries.size === 0 || this.options.redis.status !== 'ready') return;
+    try {
+      // Both version keys exist once something was written (the documents' only with a documents writer).
+      const markers = this.options.alsoPublish ? [redisKeys.sloCatalogVersion, catalogKeys.documentsVersion] : [redisKeys.sloCatalogVersion];
+      if ((await this.options.redis.exists(...markers)) < markers.length) this.republish('the catalog is missing from Redis');
+    } catch {
+      // Redis unreachable: the reconnect will republish.
+    }
+  }
 
   published(slo: { readonly namespace: string; readonly name: string }, compiled: CompiledSlo | undefined): void {
     const key = `${slo.namespace}/${slo.name}`;
@@ -113,6 +159,7 @@ export class CatalogPublisher implements SloPublisher {
         if (removals.length) await removeFromCatalog(redis, removals);
       }
       if (documents) await this.options.alsoPublish?.(this.compiled, this.sloConditions);
+      this.wrote = true;
     } catch (error) {
       // Keep the work: a full sync covers everything that was pending.
       this.fullSync = true;
@@ -127,6 +174,8 @@ export class CatalogPublisher implements SloPublisher {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.lossTimer) clearInterval(this.lossTimer);
+    this.options.redis.off('ready', this.onReady);
     await this.flush();
     if (this.timer) clearTimeout(this.timer);
   }
@@ -136,10 +185,11 @@ export class CatalogPublisher implements SloPublisher {
  * The publisher the roles use: the workers' catalog plus the API's documents (SLOs with their conditions,
  * and every valid template the source holds).
  */
-export function createCatalogPublisher(options: { redis: Redis; logger: Logger; templates: () => readonly SourcedResource[] }): CatalogPublisher {
+export function createCatalogPublisher(options: { redis: Redis; logger: Logger; templates: () => readonly SourcedResource[]; mayWrite?: () => boolean }): CatalogPublisher {
   return new CatalogPublisher({
     redis: options.redis,
     logger: options.logger,
+    ...(options.mayWrite ? { mayWrite: options.mayWrite } : {}),
     alsoPublish: async (slos, conditions) => {
       await syncCatalogDocuments(options.redis, {
         slos: [...slos].map(([key, slo]) => sloDocumentFromCompiled(slo, conditions.get(key))),

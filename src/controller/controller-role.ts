@@ -34,7 +34,9 @@ export async function createControllerRole(config: VigilConfig, own: ControllerC
   redis?.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
   // Templates come from whichever source runs (set below); the publisher asks for them when it writes.
   let templates: () => readonly SourcedResource[] = () => [];
-  const publisher = redis ? createCatalogPublisher({ redis, logger, templates: () => templates() }) : undefined;
+  // Only the leader writes (Kubernetes mode with leader election); set once the controller exists.
+  let mayWrite: () => boolean = () => true;
+  const publisher = redis ? createCatalogPublisher({ redis, logger, templates: () => templates(), mayWrite: () => mayWrite() }) : undefined;
   let measurements: MeasurementsUpdater | undefined;
   let running: KubernetesController | DirectoryController;
   let statusJson: () => unknown = () => ({});
@@ -56,6 +58,7 @@ export async function createControllerRole(config: VigilConfig, own: ControllerC
       ...(publisher ? { publisher } : {}),
     });
     templates = () => kube.source.list('ServiceLevelIndicatorTemplate');
+    mayWrite = () => kube.elector?.isLeader() ?? true;
     if (redis) {
       measurements = new MeasurementsUpdater({
         redis,

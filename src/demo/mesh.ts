@@ -34,6 +34,12 @@ export interface MeshService {
   readonly memoryPerRpsBytes: number;
   readonly memoryLimitBytes: number;
   readonly replicas: number;
+  /**
+   * A canary Deployment beside the service's own (progressive delivery): Istio reports its requests with
+   * `destination_workload` set to the canary's name. It takes `share` of the traffic and behaves like the
+   * service (incidents included).
+   */
+  readonly canary?: { readonly workload: string; readonly share: number };
 }
 
 /** When an incident happens: once (`every` absent) or every `every` seconds from `start`, for `duration` seconds. */
@@ -146,7 +152,7 @@ export function demoIncidents(options: DemoIncidentOptions): Incident[] {
 }
 
 /** The demo mesh: eight services in `shop` behind the ingress gateway. */
-export function demoMesh(options: { seed?: number; origin?: number; incidents?: readonly Incident[] } = {}): MeshConfig {
+export function demoMesh(options: { seed?: number; origin?: number; incidents?: readonly Incident[]; canary?: boolean } = {}): MeshConfig {
   const ns = 'shop';
   const edge = (source: string, destination: string, rps: number, sourceNamespace = ns): MeshEdge => ({ source, sourceNamespace, destination, rps });
   return {
@@ -161,7 +167,7 @@ export function demoMesh(options: { seed?: number; origin?: number; incidents?: 
       service('frontend', { latencyMedianMs: 45, latencySigma: 0.6, cpuPerRps: 0.006, replicas: 3 }),
       service('catalog', { latencyMedianMs: 25, latencySigma: 0.5, errorRatio: 0.0001 }),
       service('cart', { latencyMedianMs: 12 }),
-      service('checkout', { latencyMedianMs: 80, latencySigma: 0.5, errorRatio: 0.0001, cpuPerRps: 0.01 }),
+      service('checkout', { latencyMedianMs: 80, latencySigma: 0.5, errorRatio: 0.0001, cpuPerRps: 0.01, ...(options.canary ? { canary: { workload: 'checkout-canary', share: 0.1 } } : {}) }),
       service('payments', { protocol: 'grpc', latencyMedianMs: 60, notFoundRatio: 0, errorRatio: 0.0002, cpuPerRps: 0.012 }),
       service('users', { latencyMedianMs: 8, latencySigma: 0.4 }),
       service('recommendations', { latencyMedianMs: 90, latencySigma: 0.7, errorRatio: 0.001, cpuPerRps: 0.02, cpuLimitCores: 2 }),

@@ -135,7 +135,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   };
   try {
     const now = Math.floor(Date.now() / 1000 / 60) * 60;
-    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }) });
+    // checkout runs a canary (10 % of its traffic, `checkout-canary`) for the release-gate step.
+    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }), canary: true });
     const resources = options.resources ?? join(root, 'deploy/demo/resources');
     const rulesDir = join(work, 'rules');
     const dataDir = join(work, 'data');

@@ -190,6 +190,15 @@ function latencyShare(tl: ServiceTimeline, value: (medianMs: number) => number):
   return { base: value(m), during: tl.latencyIncidents.map((i) => ({ schedule: i.schedule, value: value(m * i.factor) })) };
 }
 
+/** The workloads serving a service: its Deployment and, when it has one, its canary, with their traffic shares. */
+function workloadsOf(svc: MeshService): Array<{ name: string; share: number }> {
+  if (!svc.canary) return [{ name: svc.name, share: 1 }];
+  return [
+    { name: svc.name, share: 1 - svc.canary.share },
+    { name: svc.canary.workload, share: svc.canary.share },
+  ];
+}
+
 /** Every series of the mesh, each with its pure `at(t)`. The list and its order are fixed by the config. */
 export function meshSeries(config: MeshConfig): SeriesSpec[] {
   const out: SeriesSpec[] = [];
@@ -204,55 +213,58 @@ export function meshSeries(config: MeshConfig): SeriesSpec[] {
     if (svc === undefined) throw new Error(`edge ${edge.source} → ${edge.destination}: no such service`);
     const tl = timelines.get(svc.name)!;
     const w = waves.get(edge)!;
-    const base = {
-      source_workload: edge.source,
-      source_workload_namespace: edge.sourceNamespace,
-      destination_service_name: svc.name,
-      destination_service_namespace: ns,
-      destination_workload: svc.name,
-      destination_workload_namespace: ns,
-      request_protocol: svc.protocol,
-    };
-    const outcomes: Array<{ labels: Record<string, string>; share: Share }> =
-      svc.protocol === 'grpc'
-        ? [
-            { labels: { response_code: '200', grpc_response_status: '0' }, share: mapShare(tl.errors, (e) => 1 - e) },
-            { labels: { response_code: '200', grpc_response_status: '14' }, share: tl.errors },
-          ]
-        : [
-            {
-              labels: { response_code: '200' },
-              share: mapShare(tl.errors, (e) => {
-                // Shares must stay non-negative or the 200 counter would run backwards (a counter reset).
-                if (e + svc.notFoundRatio > 1) throw new RangeError(`${svc.name}: error ratio ${e} plus 404 ratio ${svc.notFoundRatio} exceeds 1`);
-                return 1 - e - svc.notFoundRatio;
-              }),
-            },
-            { labels: { response_code: '404' }, share: mapShare(tl.errors, () => svc.notFoundRatio) },
-            { labels: { response_code: '503' }, share: tl.errors },
-          ];
-    for (const reporter of ['destination', 'source']) {
-      for (const o of outcomes) {
-        out.push({
-          family: families.requests,
-          name: families.requests.name,
-          labels: { reporter, ...base, ...o.labels },
-          at: (t) => countOf(w, edge.rps, o.share, tauOf(t)),
-        });
+    // A canary takes its share of every caller's traffic; the shares add up to the service's traffic exactly.
+    for (const workload of workloadsOf(svc)) {
+      const base = {
+        source_workload: edge.source,
+        source_workload_namespace: edge.sourceNamespace,
+        destination_service_name: svc.name,
+        destination_service_namespace: ns,
+        destination_workload: workload.name,
+        destination_workload_namespace: ns,
+        request_protocol: svc.protocol,
+      };
+      const outcomes: Array<{ labels: Record<string, string>; share: Share }> =
+        svc.protocol === 'grpc'
+          ? [
+              { labels: { response_code: '200', grpc_response_status: '0' }, share: mapShare(tl.errors, (e) => 1 - e) },
+              { labels: { response_code: '200', grpc_response_status: '14' }, share: tl.errors },
+            ]
+          : [
+              {
+                labels: { response_code: '200' },
+                share: mapShare(tl.errors, (e) => {
+                  // Shares must stay non-negative or the 200 counter would run backwards (a counter reset).
+                  if (e + svc.notFoundRatio > 1) throw new RangeError(`${svc.name}: error ratio ${e} plus 404 ratio ${svc.notFoundRatio} exceeds 1`);
+                  return 1 - e - svc.notFoundRatio;
+                }),
+              },
+              { labels: { response_code: '404' }, share: mapShare(tl.errors, () => svc.notFoundRatio) },
+              { labels: { response_code: '503' }, share: tl.errors },
+            ];
+      for (const reporter of ['destination', 'source']) {
+        for (const o of outcomes) {
+          out.push({
+            family: families.requests,
+            name: families.requests.name,
+            labels: { reporter, ...base, ...o.labels },
+            at: (t) => countOf(w, edge.rps * workload.share, o.share, tauOf(t)),
+          });
+        }
       }
+      // The duration histogram, reporter="destination" only (what SLIs and health read; halves the backfill).
+      const hLabels = { reporter: 'destination', ...base, response_code: '200', ...(svc.protocol === 'grpc' ? { grpc_response_status: '0' } : {}) };
+      const sigma = svc.latencySigma;
+      const all: Share = { base: 1, during: [] };
+      for (const le of istioBucketsMs) {
+        const share = latencyShare(tl, (m) => normalCdf((Math.log(le) - Math.log(m)) / sigma));
+        out.push({ family: families.duration, name: `${families.duration.name}_bucket`, labels: { ...hLabels, le: String(le) }, at: (t) => countOf(w, edge.rps * workload.share, share, tauOf(t)) });
+      }
+      out.push({ family: families.duration, name: `${families.duration.name}_bucket`, labels: { ...hLabels, le: '+Inf' }, at: (t) => countOf(w, edge.rps * workload.share, all, tauOf(t)) });
+      const mean = latencyShare(tl, (m) => m * Math.exp((sigma * sigma) / 2));
+      out.push({ family: families.duration, name: `${families.duration.name}_sum`, labels: hLabels, at: (t) => countOf(w, edge.rps * workload.share, mean, tauOf(t)) });
+      out.push({ family: families.duration, name: `${families.duration.name}_count`, labels: hLabels, at: (t) => countOf(w, edge.rps * workload.share, all, tauOf(t)) });
     }
-    // The duration histogram, reporter="destination" only (what SLIs and health read; halves the backfill).
-    const hLabels = { reporter: 'destination', ...base, response_code: '200', ...(svc.protocol === 'grpc' ? { grpc_response_status: '0' } : {}) };
-    const sigma = svc.latencySigma;
-    const all: Share = { base: 1, during: [] };
-    for (const le of istioBucketsMs) {
-      const share = latencyShare(tl, (m) => normalCdf((Math.log(le) - Math.log(m)) / sigma));
-      out.push({ family: families.duration, name: `${families.duration.name}_bucket`, labels: { ...hLabels, le: String(le) }, at: (t) => countOf(w, edge.rps, share, tauOf(t)) });
-    }
-    out.push({ family: families.duration, name: `${families.duration.name}_bucket`, labels: { ...hLabels, le: '+Inf' }, at: (t) => countOf(w, edge.rps, all, tauOf(t)) });
-    const mean = latencyShare(tl, (m) => m * Math.exp((sigma * sigma) / 2));
-    out.push({ family: families.duration, name: `${families.duration.name}_sum`, labels: hLabels, at: (t) => countOf(w, edge.rps, mean, tauOf(t)) });
-    out.push({ family: families.duration, name: `${families.duration.name}_count`, labels: hLabels, at: (t) => countOf(w, edge.rps, all, tauOf(t)) });
   }
 
   for (const svc of config.services) {

@@ -3,6 +3,10 @@
  * collect callbacks read the results hash at scrape time (one HSCAN pass shared by all metrics of a
  * scrape), so every API replica exports the same complete set whatever worker computed it.
  *
+ * Redis down: a scrape waits at most `readTimeoutMs` and then exports the last results it read, still
+ * subject to the staleness rule below, so `/metrics` keeps answering (with the process's own metrics) and
+ * results go stale during a long outage exactly as they do when the workers cannot reach Prometheus.
+ *
  * Staleness: a result computed more than `staleCycles` cycles ago is left out of the exposition (the
  * series disappear and Prometheus marks them stale) rather than exported as fresh; nothing is ever
  * exported as a zero that was not computed. `vigil_budget_results{state}` counts fresh and stale results
@@ -15,6 +19,7 @@ import type { Redis } from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import type { BudgetResult } from '../budget/result.js';
 import { readBudgetResults } from './budget-results.js';
+import { lastKnown, readFailuresCounter } from '../observability/last-known.js';
 import { redisKeys } from '../redis/redis-keys.js';
 
 export interface ResultsRegistryOptions {
@@ -26,6 +31,8 @@ export interface ResultsRegistryOptions {
   readonly now?: () => number;
   /** Register into this registry instead of a new one. */
   readonly registry?: Registry;
+  /** Longest a scrape waits for Redis before using the last results read (default 2 s). */
+  readonly readTimeoutMs?: number;
 }
 
 interface Snapshot {
@@ -34,23 +41,29 @@ interface Snapshot {
   readonly invalid: number;
 }
 
-/** Reads every result once per scrape (collect callbacks of one scrape share the promise). */
-function snapshotLoader(redis: Redis, options: ResultsRegistryOptions): () => Promise<Snapshot> {
-  let current: { at: number; promise: Promise<Snapshot> } | undefined;
-  const load = async (): Promise<Snapshot> => {
-    const nowMs = (options.now ?? Date.now)();
-    const [all, total] = await Promise.all([
-      readBudgetResults(redis, { cycleMs: options.cycleMs, staleCycles: options.staleCycles ?? 3, nowMs }),
-      redis.hlen(redisKeys.budgetResults),
-    ]);
-    const fresh = all.filter((r) => r.fresh).map((r) => ({ namespace: r.namespace, slo: r.name, result: r.result }));
-    const stale = all.length - fresh.length;
-    return { fresh, stale, invalid: Math.max(0, total - all.length) };
-  };
-  return () => {
-    const t = Date.now();
-    if (!current || t - current.at > 1000) current = { at: t, promise: load() };
-    return current.promise;
+/**
+ * Reads every result once per scrape (collect callbacks of one scrape share the read), waiting at most
+ * `readTimeoutMs`; while Redis does not answer, the last results read are used, their freshness checked
+ * against the clock again, so they drop out after `staleCycles` cycles as they would without the outage.
+ */
+function snapshotLoader(redis: Redis, options: ResultsRegistryOptions, onFailure: () => void): () => Promise<Snapshot> {
+  const staleCycles = options.staleCycles ?? 3;
+  const now = options.now ?? Date.now;
+  const read = lastKnown(
+    async () => {
+      const [all, total] = await Promise.all([readBudgetResults(redis, { cycleMs: options.cycleMs, staleCycles, nowMs: now() }), redis.hlen(redisKeys.budgetResults)]);
+      return { all, invalid: Math.max(0, total - all.length) };
+    },
+    { timeoutMs: options.readTimeoutMs ?? 2000, onFailure },
+  );
+  return async () => {
+    const { value } = await read();
+    const nowMs = now();
+    const all = value?.all ?? [];
+    const fresh = all
+      .filter((r) => nowMs - r.result.computedAtMs <= options.cycleMs * staleCycles)
+      .map((r) => ({ namespace: r.namespace, slo: r.name, result: r.result }));
+    return { fresh, stale: all.length - fresh.length, invalid: value?.invalid ?? 0 };
   };
 }
 
@@ -58,7 +71,8 @@ type Labels = { slo: string; namespace: string; service: string };
 
 export function createResultsRegistry(redis: Redis, options: ResultsRegistryOptions): Registry {
   const registry = options.registry ?? new Registry();
-  const snapshot = snapshotLoader(redis, options);
+  const readFailures = readFailuresCounter(registry);
+  const snapshot = snapshotLoader(redis, options, () => readFailures.inc({ source: 'budget' }));
   const labelNames = ['slo', 'namespace', 'service'] as const;
 
   const perSlo = (name: string, help: string, pick: (r: BudgetResult) => number | undefined) =>

@@ -61,6 +61,13 @@ export interface AlertingPolicy {
   readonly forMs: number;
   readonly severity: Severity;
   readonly links: Links;
+  /** Extra alert labels and annotations (e.g. carried over from Sloth); printed literally. */
+  readonly alert?: AlertExtras;
+}
+
+export interface AlertExtras {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
 }
 
 /** A policy resolved against one SLO: the threshold is known. */
@@ -73,6 +80,7 @@ export interface SloPolicy {
   readonly forMs: number;
   readonly severity: Severity;
   readonly links: Links;
+  readonly alert?: AlertExtras;
 }
 
 export const calendarNominalMs: Record<CalendarLength, number> = {

@@ -4,18 +4,31 @@
  */
 import { LineCounter, parseAllDocuments, isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { Issue } from './issue.js';
-import type { SourcedResource } from './resource.js';
+import type { ResourceOrigin, SourcedResource } from './resource.js';
 
 export interface ParsedFile {
   readonly resources: SourcedResource[];
   readonly issues: Issue[];
+  /** Documents `isForeign` claimed (another tool's format, converted by the caller), with their origin. */
+  readonly foreign: RawDocument[];
 }
 
-export function parseResourcesYaml(text: string, file: string, defaultNamespace = 'default'): ParsedFile {
+export interface RawDocument {
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly origin: ResourceOrigin;
+}
+
+export function parseResourcesYaml(
+  text: string,
+  file: string,
+  defaultNamespace = 'default',
+  isForeign: (value: Readonly<Record<string, unknown>>) => boolean = () => false,
+): ParsedFile {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const resources: SourcedResource[] = [];
   const issues: Issue[] = [];
+  const foreign: RawDocument[] = [];
   const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   const base = { kind: '', namespace: '', name: '', path: '', file } as const;
   // Field lines are needed only for the rare resource with an issue: re-parse the file then, instead of
@@ -39,6 +52,10 @@ export function parseResourcesYaml(text: string, file: string, defaultNamespace 
       return;
     }
     const object = value as Record<string, unknown>;
+    if (isForeign(object)) {
+      foreign.push({ value: object, origin: { file, document, line: startLine, lineOf: (path) => reparsed(index, path) ?? startLine } });
+      return;
+    }
     if (object.kind === 'List' && Array.isArray(object.items)) {
       issues.push({ ...base, level: 'error', document, line: startLine, message: 'kind: List is not supported; write one document per resource' });
       return;
@@ -65,7 +82,7 @@ export function parseResourcesYaml(text: string, file: string, defaultNamespace 
       origin: { file, document, line: startLine, lineOf: (path) => reparsed(index, path) ?? startLine },
     });
   });
-  return { resources, issues };
+  return { resources, issues, foreign };
 }
 
 /** Finds the line of a field path in document `index` of `text`, parsing the text on first use. */

@@ -137,6 +137,23 @@ export const AlertingPolicySpec = Type.Object(
       { additionalProperties: false, 'x-kubernetes-validations': celRules.burnrate.map((r) => r.cel) },
     ),
     links: Type.Optional(Links),
+    alert: Type.Optional(
+      Type.Object(
+        {
+          labels: Type.Optional(
+            Type.Record(Type.String(), Type.String({ maxLength: 1024 }), {
+              description: 'extra labels on the alert (e.g. for Alertmanager routes); may replace severity, not the labels that identify the alert',
+            }),
+          ),
+          annotations: Type.Optional(
+            Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
+              description: 'extra annotations on the alert, printed literally; may replace summary and description',
+            }),
+          ),
+        },
+        { additionalProperties: false, description: "extra labels and annotations on this policy's alert" },
+      ),
+    ),
   },
   { additionalProperties: false, 'x-kubernetes-validations': celRules.policyTarget.map((r) => r.cel) },
 );

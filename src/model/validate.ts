@@ -235,6 +235,7 @@ function toPolicy(resource: SourcedResource, spec: AlertingPolicySpec): Validati
   for (const [field, ms] of [['lookBackWindow', longWindowMs], ['secondaryWindow', shortWindowMs]] as const) {
     if (ms > 0 && ms % 60_000 !== 0) issues.push(issueAt(resource, at(field), 'must be a whole number of minutes'));
   }
+  issues.push(...alertExtraIssues(resource, spec.alert));
   if (issues.length) return { ok: false, issues };
   const model: AlertingPolicy = {
     ref: { namespace: resource.metadata.namespace, name: resource.metadata.name },
@@ -248,6 +249,28 @@ function toPolicy(resource: SourcedResource, spec: AlertingPolicySpec): Validati
     forMs,
     severity: spec.burnrate.severity,
     links: spec.links ?? {},
+    ...(spec.alert ? { alert: { labels: spec.alert.labels ?? {}, annotations: spec.alert.annotations ?? {} } } : {}),
   };
   return { ok: true, value: { kind: 'AlertingPolicy', resource, model }, issues };
+}
+
+/**
+ * Labels that tell one policy's alert apart from another's (and that the worker and dashboards join on) stay
+ * Vigil's; `severity` may be replaced, so teams keep the routing values their Alertmanager already uses.
+ */
+export const reservedAlertLabels = ['slo', 'namespace', 'service', 'policy', 'long_window', 'short_window', 'burn_rate', 'alertname'] as const;
+const labelNamePattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function alertExtraIssues(resource: SourcedResource, alert: AlertingPolicySpec['alert']): Issue[] {
+  const issues: Issue[] = [];
+  for (const [field, map] of [['labels', alert?.labels], ['annotations', alert?.annotations]] as const) {
+    for (const name of Object.keys(map ?? {})) {
+      const at = ['spec', 'alert', field, name];
+      if (!labelNamePattern.test(name) || name.startsWith('__')) issues.push(issueAt(resource, at, `"${name}" is not a Prometheus label name (letters, digits, _; not starting with __ or a digit)`));
+      else if (field === 'labels' && (reservedAlertLabels as readonly string[]).includes(name)) {
+        issues.push(issueAt(resource, at, `label "${name}" is set by Vigil itself (reserved: ${reservedAlertLabels.join(', ')})`));
+      }
+    }
+  }
+  return issues;
 }

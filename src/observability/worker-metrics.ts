@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
+import { lastKnown } from './last-known.js';
 
 export interface WorkerMetrics {
   readonly registry: Registry;
@@ -20,6 +21,7 @@ export interface WorkerMetrics {
 
 export function createWorkerMetrics(options: { queue: () => Queue | undefined; defaultMetrics?: boolean }): WorkerMetrics {
   const registry = new Registry();
+  const readCounts = lastKnown(async () => options.queue()?.getJobCounts('wait', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'), { timeoutMs: 2000 });
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'vigil_worker_' });
   const queueDepth = new Gauge({
     name: 'vigil_queue_jobs',
@@ -28,9 +30,11 @@ export function createWorkerMetrics(options: { queue: () => Queue | undefined; d
     registers: [registry],
     async collect() {
       const queue = options.queue();
-      if (!queue) return;
-      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
       this.reset();
+      if (!queue) return;
+      // Bounded: while Redis is down the counts are unknown and left out, and the rest of /metrics answers.
+      const { value: counts, current } = await readCounts();
+      if (!current || !counts) return;
       for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
     },
   });

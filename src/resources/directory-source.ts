@@ -10,6 +10,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { importDocuments } from '../import/import.js';
+import { defaultTranslateOptions, foreignFormat } from '../import/imported.js';
 import { parseResourcesYaml } from '../model/parse-yaml.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/controller-metrics.js';
@@ -58,11 +60,14 @@ export interface ParsedFile {
 
 /** Parses one multi-document YAML file into Vigil resources with their origin (pure). */
 export function parseResourceFile(file: string, text: string, defaultNamespace = 'default'): ParsedFile {
-  const parsed = parseResourcesYaml(text, file, defaultNamespace);
+  const parsed = parseResourcesYaml(text, file, defaultNamespace, (value) => foreignFormat(value) !== undefined);
   const yamlError = parsed.issues.find((i) => i.level === 'error' && i.message.startsWith('YAML'));
   if (yamlError) return { resources: [], skipped: [], problem: { message: yamlError.message, ...(yamlError.line !== undefined ? { line: yamlError.line } : {}) } };
-  const resources = parsed.resources.filter((r) => acceptedGroups.includes(r.apiVersion.split('/')[0]!) && isResourceKind(r.kind));
-  const skipped = parsed.issues.map((i) => ({ message: i.message, ...(i.line !== undefined ? { line: i.line } : {}) }));
+  // Sloth and OpenSLO documents are converted as `vigil import` would (references within this file only);
+  // an SLO they cannot express is skipped with the reason.
+  const converted = parsed.foreign.length ? importDocuments(parsed.foreign, { ...defaultTranslateOptions, namespace: defaultNamespace }) : { resources: [], issues: [] };
+  const resources = [...parsed.resources, ...converted.resources].filter((r) => acceptedGroups.includes(r.apiVersion.split('/')[0]!) && isResourceKind(r.kind));
+  const skipped = [...parsed.issues, ...converted.issues].map((i) => ({ message: i.message, ...(i.line !== undefined ? { line: i.line } : {}) }));
   return { resources, skipped };
 }
 

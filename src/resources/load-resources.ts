@@ -3,7 +3,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Issue } from '../model/issue.js';
-import { parseResourcesYaml } from '../model/parse-yaml.js';
+import { importDocuments, type ImportOptions } from '../import/import.js';
+import { defaultTranslateOptions, foreignFormat } from '../import/imported.js';
+import { parseResourcesYaml, type RawDocument } from '../model/parse-yaml.js';
 import { refKey, type SourcedResource } from '../model/resource.js';
 
 export interface LoadedResources {
@@ -33,9 +35,21 @@ export const builtinPaths = [
   fileURLToPath(new URL('../../alert-rules/workbook-policies.yaml', import.meta.url)),
 ];
 
-export function loadResources(paths: readonly string[], cwd: string, options: { builtins?: boolean } = {}): LoadedResources {
+export interface LoadOptions {
+  readonly builtins?: boolean;
+  /**
+   * How Sloth and OpenSLO documents are converted (they are read in place, as `vigil import` would convert
+   * them); `from` restricts the formats accepted and makes Vigil resources an error (for `vigil import`).
+   */
+  readonly foreign?: ImportOptions;
+}
+
+export function loadResources(paths: readonly string[], cwd: string, options: LoadOptions = {}): LoadedResources {
   const resources: SourcedResource[] = [];
   const issues: Issue[] = [];
+  const foreign: RawDocument[] = [];
+  const importOptions: ImportOptions = options.foreign ?? defaultTranslateOptions;
+  const claim = (value: Readonly<Record<string, unknown>>) => importOptions.from !== undefined || foreignFormat(value) !== undefined;
   let files = 0;
   const read = (paths: readonly string[], display: (file: string) => string): number => {
     const filesBefore = files;
@@ -49,15 +63,22 @@ export function loadResources(paths: readonly string[], cwd: string, options: { 
       }
       for (const file of list) {
         files++;
-        const parsed = parseResourcesYaml(readFileSync(file, 'utf8'), display(file));
+        const parsed = parseResourcesYaml(readFileSync(file, 'utf8'), display(file), 'default', claim);
         resources.push(...parsed.resources);
         issues.push(...parsed.issues);
+        foreign.push(...parsed.foreign);
       }
     }
     return files - filesBefore;
   };
   const userFiles = read(paths, (file) => relative(cwd, file) || file);
   let builtinFiles = 0;
+  if (foreign.length > 0) {
+    // All files at once: OpenSLO SLOs may name SLIs and alert policies defined in other files.
+    const converted = importDocuments(foreign, importOptions);
+    resources.push(...converted.resources);
+    issues.push(...converted.issues);
+  }
   if (options.builtins ?? true) {
     // User files win over built-ins of the same kind and name, so a team can override a shipped template.
     const userKeys = new Set(resources.map((r) => `${r.kind}/${refKey(r.metadata)}`));

@@ -6,7 +6,7 @@
 import { formatDuration } from '../model/duration.js';
 import { roundSignificant, type SloPolicy, type Slo } from '../model/model.js';
 import { aggregate, binary, call, number, range, selector, verbatim, type Expr } from '../promql/builder.js';
-import { alertAnnotations } from './alert-text.js';
+import { alertAnnotations, escapeGoTemplate } from './alert-text.js';
 import { alertName, groupNames, labels, series, sloIdentityLabels } from './names.js';
 import type { AlertingRule, RecordingRule, RuleGroup } from './rule-group.js';
 import type { WindowSource } from './windows.js';
@@ -96,14 +96,21 @@ function burnAlert(slo: Slo, policy: SloPolicy, mine: (metric: string) => Expr, 
     // The SLO's labels come through the series too, but stating them makes each SLO's alert a distinct rule:
     // without them, SLOs sharing a policy set give identical rules and `promtool check rules` reports duplicates.
     labels: { ...sloLabels, ...policyLabels(policy), [labels.burnRate]: String(roundSignificant(policy.threshold)) },
-    annotations: alertAnnotations(slo, policy),
+    annotations: { ...alertAnnotations(slo, policy), ...literalTemplateText(policy.alert?.annotations) },
   };
+}
+
+/** Alert labels and annotations are Go templates in Prometheus: extra ones are printed literally. */
+function literalTemplateText(values: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, escapeGoTemplate(v)]));
 }
 
 /** The labels that tell a policy's alert and threshold series apart from the SLO's other policies. */
 function policyLabels(policy: SloPolicy): Record<string, string> {
+  // Extra labels first: validation keeps them off the identifying labels; severity may be replaced.
   return {
     [labels.severity]: policy.severity,
+    ...literalTemplateText(policy.alert?.labels),
     [labels.policy]: policy.name,
     [labels.longWindow]: formatDuration(policy.longWindowMs),
     [labels.shortWindow]: formatDuration(policy.shortWindowMs),

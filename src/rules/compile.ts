@@ -160,6 +160,7 @@ function resolvePolicies(resource: SourcedResource, slo: Slo, policies: readonly
       forMs: policy.forMs,
       severity: policy.severity,
       links: policy.links,
+      ...(policy.alert ? { alert: policy.alert } : {}),
     });
   }
   return resolved.sort((a, b) => a.name.localeCompare(b.name) || a.namespace.localeCompare(b.namespace));

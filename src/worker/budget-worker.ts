@@ -151,6 +151,16 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
       .finally(() => (reconciling = false));
   }, options.reconcileMs ?? options.cycleMs);
   timer.unref();
+  // ioredis emits `ready` on every (re)connect; after a reconnect Redis may be a new, empty one that lost
+  // the schedulers: reconcile at once rather than at the next tick (a tick with nothing to do is 3 reads).
+  redis.on('ready', () => {
+    if (reconciling) return;
+    reconciling = true;
+    reconcile()
+      .then((report) => report.added > 0 && log.info({ added: report.added }, 'budget schedulers re-created after a Redis reconnect'))
+      .catch((error: Error) => log.warn({ err: error.message }, 'scheduler reconcile after reconnect failed; will retry'))
+      .finally(() => (reconciling = false));
+  });
   void worker.run().catch((error: Error) => log.error({ err: error.message }, 'worker stopped'));
 
   let server: Server | undefined;

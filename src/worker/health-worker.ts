@@ -18,8 +18,20 @@ export interface HealthWorkerOptions {
   readonly shardSize?: number;
   /** Jobs this replica runs at once. */
   readonly concurrency?: number;
-  /** Cycle period; the scheduler is (re-)upserted idempotently at start. 0 = do not schedule. */
+  /**
+   * Cycle period. 0 = do not schedule. The cycle scheduler is checked at start, every `reconcileMs` and
+   * whenever the Redis connection comes back, and re-created when Redis lost it (restart without
+   * persistence, eviction, flush).
+   */
   readonly everyMs?: number;
+  /** How often to check that the cycle scheduler still exists (default: the cycle period). */
+  readonly reconcileMs?: number;
+  /**
+   * Runs before the cycle scheduler is (re-)created: at start and after Redis lost it, e.g. the cold-start
+   * backfill of baselines (which itself does nothing when states or results exist). A failure is logged and
+   * scheduling goes ahead.
+   */
+  readonly beforeSchedule?: () => Promise<unknown>;
   /** Name of this replica in results and logs. */
   readonly workerId?: string;
   readonly entityOptions?: EntityOptions;
@@ -44,6 +56,8 @@ interface ShardJobData {
 
 export interface HealthWorker {
   readonly queue: Queue;
+  /** Re-creates the cycle scheduler when Redis lost it; true when it did. */
+  reconcile(): Promise<boolean>;
   /** Starts a cycle now (for tests and manual runs); returns its job id. */
   triggerCycle(at: number): Promise<string>;
   close(): Promise<void>;
@@ -109,13 +123,55 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
   );
   worker?.on('failed', (job, error) => log('health job failed', { job: job?.id, name: job?.name, error: error.message }));
 
+  // Check, then upsert: upserting an existing scheduler on every tick could add an extra cycle run.
+  const upsertScheduler = () => queue.upsertJobScheduler(CYCLE_SCHEDULER_ID, { every: everyMs }, { name: JOB_CYCLE, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  const runBeforeSchedule = async (): Promise<void> => {
+    try {
+      await options.beforeSchedule?.();
+    } catch (error) {
+      log('health: preparing the cycle scheduler failed; scheduling anyway', { error: (error as Error).message });
+    }
+  };
+  let reconciling: Promise<boolean> | undefined;
+  /** `prepareAnyway`: run beforeSchedule even when the scheduler exists (at start). */
+  const reconcile = (prepareAnyway = false): Promise<boolean> => {
+    if (everyMs <= 0) return Promise.resolve(false);
+    // One pass at a time: the cold-start backfill it may run takes a while.
+    return (reconciling ??= (async () => {
+      const exists = Boolean(await queue.getJobScheduler(CYCLE_SCHEDULER_ID));
+      if (exists && !prepareAnyway) return false;
+      await runBeforeSchedule();
+      if (await queue.getJobScheduler(CYCLE_SCHEDULER_ID)) return false;
+      await upsertScheduler();
+      log('health cycle scheduler created', { everyMs });
+      return true;
+    })().finally(() => (reconciling = undefined)));
+  };
+  const reconcileLogged = (why: string): void =>
+    void reconcile().then(
+      (created) => created && log('health cycle scheduler was missing (Redis lost its data?); re-created', { why }),
+      (error: Error) => log('health scheduler reconcile failed; will retry', { why, error: error.message }),
+    );
+
+  let timer: NodeJS.Timeout | undefined;
   if (everyMs > 0) {
-    await queue.upsertJobScheduler(CYCLE_SCHEDULER_ID, { every: everyMs }, { name: JOB_CYCLE, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    // At start the backfill runs whether or not a scheduler exists (it checks for states itself).
+    await reconcile(true);
+    timer = setInterval(() => reconcileLogged('periodic check'), options.reconcileMs ?? everyMs);
+    timer.unref();
+    // ioredis emits `ready` on every (re)connect: after a reconnect, Redis may be a new, empty one.
+    let connects = 0;
+    data.on('ready', () => {
+      if (connects++ > 0) reconcileLogged('redis reconnected');
+    });
+    if (data.status === 'ready') connects = 1;
   }
 
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     const steps = [
+      async () => clearInterval(timer),
+      async () => reconciling?.catch(() => undefined),
       async () => worker?.close(),
       () => queue.close(),
       ...connections.map((c) => async () => void (c.status === 'end' ? undefined : await c.quit())),
@@ -133,6 +189,7 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
 
   return {
     queue,
+    reconcile: () => reconcile(),
     async triggerCycle(at: number) {
       const job = await queue.add(JOB_CYCLE, { at } satisfies CycleJobData, { jobId: `cycle-${at}`, removeOnComplete: 100, removeOnFail: 100 });
       return job.id ?? `cycle-${at}`;

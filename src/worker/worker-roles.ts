@@ -40,12 +40,18 @@ export async function startWorkerRoles(shared: VigilConfig, own: WorkerConfig, l
     redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection error'));
     const reader = createPrometheusReader({ url: shared.prometheusUrl, timeoutMs: own.queryTimeoutMs });
     const log = (message: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, message);
-    try {
-      await coldStartBackfill(redis, reader, { historyMs: own.healthBackfillMs, stepMs: own.healthCycleMs, now: Date.now(), stateTtlMs: own.healthStateTtlMs, log });
-    } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'health backfill failed; baselines will be learned from live cycles');
-    }
+    const backfillRedis = redis;
+    // At start and whenever Redis lost the cycle scheduler (and with it, as a rule, every state): learn
+    // baselines from Prometheus history again before cycles resume.
+    const coldStart = async (): Promise<void> => {
+      try {
+        await coldStartBackfill(backfillRedis, reader, { historyMs: own.healthBackfillMs, stepMs: own.healthCycleMs, now: Date.now(), stateTtlMs: own.healthStateTtlMs, log });
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'health backfill failed; baselines will be learned from live cycles');
+      }
+    };
     health = await startHealthWorker({
+      beforeSchedule: coldStart,
       redisUrl: shared.redisUrl,
       reader,
       everyMs: own.healthCycleMs,

@@ -72,6 +72,44 @@ describe('catalog publisher', () => {
   });
 });
 
+describe('catalog publisher after Redis lost its data', () => {
+  const keys = async () => [...(await readSloCatalog(redis)).entries.keys()].sort();
+
+  it('republishes the whole catalog as soon as Redis comes back empty (SIGKILL, restart), not at the next resync', async () => {
+    const publisher = new CatalogPublisher({ redis, logger, flushDelayMs: 10, lossCheckMs: 0 });
+    for (const slo of compiled) publisher.published(slo, slo);
+    await publisher.flush();
+    await server.restart();
+    await waitFor('catalog republished after the reconnect', async () => (await keys()).length === 2, { timeoutMs: 20_000, intervalMs: 50 });
+    expect(await keys()).toEqual(['payments/payments-grpc', 'shop/checkout-availability']);
+    expect(await redis.get(redisKeys.sloCatalogVersion)).not.toBeNull();
+    await publisher.close();
+  });
+
+  it('republishes when the catalog vanishes without a reconnect (FLUSHALL)', async () => {
+    const publisher = new CatalogPublisher({ redis, logger, flushDelayMs: 10, lossCheckMs: 50 });
+    publisher.published(compiled[1]!, compiled[1]!);
+    await publisher.flush();
+    await redis.flushall();
+    await waitFor('catalog republished after FLUSHALL', async () => (await keys()).length === 1, { timeoutMs: 10_000, intervalMs: 50 });
+    expect(await keys()).toEqual(['shop/checkout-availability']);
+    await publisher.close();
+  });
+
+  it('a publisher that may not write (a standby, a former leader) never republishes', async () => {
+    let leading = true;
+    const publisher = new CatalogPublisher({ redis, logger, flushDelayMs: 10, lossCheckMs: 50, mayWrite: () => leading });
+    publisher.published(compiled[0]!, compiled[0]!);
+    await publisher.flush();
+    leading = false;
+    await server.restart();
+    // A leading publisher republishes within a few loss checks (see above); give this one far longer.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await keys()).toEqual([]);
+    await publisher.close();
+  });
+});
+
 describe('SLO status measurements', () => {
   const result = (computedAtMs: number) =>
     encodeResult({

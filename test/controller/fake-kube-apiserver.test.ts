@@ -67,6 +67,45 @@ describe('fake kube-apiserver through client-node', () => {
     expect(server.log.some((r) => r.contentType === 'application/apply-patch+yaml')).toBe(true);
   });
 
+  it('server-side apply honours field ownership: drops what the applier dropped, keeps what others own', async () => {
+    const rule = gvr.PrometheusRule;
+    const where = { ...rule, namespace: 'team-a', name: 'vigil-checkout' };
+    const ruleBody = (labels: Record<string, string>, groups: unknown[]) => ({
+      apiVersion: `${rule.group}/${rule.version}`,
+      kind: 'PrometheusRule',
+      metadata: { name: 'vigil-checkout', namespace: 'team-a', labels },
+      spec: { groups },
+    });
+    const apply = (manager: string, object: unknown, force = false) =>
+      clients.custom.patchNamespacedCustomObject({ ...where, body: object, fieldManager: manager, ...(force ? { force: true } : {}) }, clients.apply);
+    const groupsV1 = [{ name: 'vigil.team-a.checkout.short', rules: [{ record: 'a', expr: '1' }] }];
+    const groupsV2 = [{ name: 'vigil.team-a.checkout.short', rules: [{ record: 'a', expr: '2' }] }];
+
+    await apply('vigil-controller', ruleBody({ 'app.kubernetes.io/managed-by': 'vigil', 'sre.vigil.dev/slo': 'checkout' }, groupsV1), true);
+    // Someone else labels and annotates the object (kubectl label/annotate are merge patches).
+    await clients.custom.patchNamespacedCustomObject({ ...where, body: { metadata: { labels: { team: 'payments' }, annotations: { note: 'x' } } }, fieldManager: 'kubectl-label' }, clients.mergePatch);
+    // Vigil applies again without its sre.vigil.dev/slo label and with new groups.
+    const after = await apply('vigil-controller', ruleBody({ 'app.kubernetes.io/managed-by': 'vigil' }, groupsV2), true);
+    expect(after.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'vigil', team: 'payments' });
+    expect(after.metadata.annotations).toEqual({ note: 'x' });
+    expect(after.spec.groups).toEqual(groupsV2);
+    expect(server.fieldOwners(rule.group, rule.plural, 'team-a', 'vigil-checkout')).toEqual({
+      'vigil-controller': ['.metadata.labels.app.kubernetes.io/managed-by', '.spec.groups'],
+      'kubectl-label': ['.metadata.annotations.note', '.metadata.labels.team'],
+    });
+
+    // Changing a field another applier owns is a conflict, unless forced (which takes it over).
+    const rival = ruleBody({}, [{ name: 'other', rules: [] }]);
+    await expect(apply('someone-else', rival)).rejects.toSatisfy((e) => apiStatus(e) === 409);
+    await apply('someone-else', rival, true);
+    expect(server.fieldOwners(rule.group, rule.plural, 'team-a', 'vigil-checkout')['vigil-controller']).toEqual(['.metadata.labels.app.kubernetes.io/managed-by']);
+    // Fields several managers own survive one of them dropping them: Vigil dropping the groups now removes nothing.
+    const shared = await apply('vigil-controller', ruleBody({ 'app.kubernetes.io/managed-by': 'vigil' }, [{ name: 'other', rules: [] }]), true);
+    expect(shared.spec.groups).toEqual([{ name: 'other', rules: [] }]);
+    const dropped = await apply('vigil-controller', { ...ruleBody({ 'app.kubernetes.io/managed-by': 'vigil' }, []), spec: undefined }, true);
+    expect(dropped.spec.groups).toEqual([{ name: 'other', rules: [] }]);
+  });
+
   it('streams watch events to the client-node ListWatch and relists after 410', async () => {
     const watch = new RobustWatch(kc, { timeoutSeconds: 60, responseTimeoutMs: 2000, idleTimeoutMs: 0, minWatchIntervalMs: 50 });
     const list = async () =>

@@ -1,5 +1,5 @@
 /** Pure and near-pure parts: work queue semantics, dependency index, status conditions, backoff. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../../src/runtime/backoff.js';
 import { DependencyIndex } from '../../src/controller/dependency-index.js';
 import type { SourcedResource } from '../../src/resources/compile-contract.js';
@@ -39,34 +39,43 @@ describe('WorkQueue', () => {
     expect(maxActive).toBeLessThanOrEqual(2);
   });
 
-  it('retries failures with growing backoff, and a fresh change supersedes a pending retry', async () => {
-    const q = new WorkQueue(options);
-    const times: number[] = [];
-    let fail = 3;
-    q.run(async () => {
-      times.push(Date.now());
-      if (fail-- > 0) throw new Error('boom');
-    });
-    q.add('k');
-    await q.whenIdle();
-    expect(times).toHaveLength(4);
-    const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    expect(gaps[1]!).toBeGreaterThanOrEqual(gaps[0]! - 5);
-    expect(gaps[2]!).toBeGreaterThanOrEqual(35);
-    expect(q.retriesOf('k')).toBe(0); // forgotten after success
+  // Backoff and the token bucket on fake timers: the fake clock makes the delays exact, whatever the load.
+  it('retries failures with growing backoff, and forgets the failures after a success', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }); // the pump's setImmediate stays real: it is a turn, not a delay
+    try {
+      const q = new WorkQueue(options);
+      const times: number[] = [];
+      let fail = 3;
+      q.run(async () => {
+        times.push(Date.now());
+        if (fail-- > 0) throw new Error('boom');
+      });
+      q.add('k');
+      await vi.runAllTimersAsync();
+      await q.whenIdle();
+      expect(times).toHaveLength(4);
+      // base 20 ms, doubling per attempt, no jitter configured.
+      expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual([20, 40, 80]);
+      expect(q.retriesOf('k')).toBe(0); // forgotten after success
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds retries to the token bucket (burst 2, then 10 per second)', async () => {
-    const q = new WorkQueue({ concurrency: 4, retryBackoff: { baseMs: 0, maxMs: 0 }, retryQps: 10, retryBurst: 2 });
-    const start = Date.now();
-    const at: Record<string, number> = {};
-    q.run(async (k) => void (at[k] = Date.now() - start));
-    for (const k of ['a', 'b', 'c', 'd']) q.addRateLimited(k);
-    await q.whenIdle();
-    expect(at.a!).toBeLessThan(50);
-    expect(at.b!).toBeLessThan(50);
-    expect(at.c!).toBeGreaterThanOrEqual(90);
-    expect(at.d!).toBeGreaterThanOrEqual(190);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }); // the pump's setImmediate stays real: it is a turn, not a delay
+    try {
+      const q = new WorkQueue({ concurrency: 4, retryBackoff: { baseMs: 0, maxMs: 0 }, retryQps: 10, retryBurst: 2 });
+      const start = Date.now();
+      const at: Record<string, number> = {};
+      q.run(async (k) => void (at[k] = Date.now() - start));
+      for (const k of ['a', 'b', 'c', 'd']) q.addRateLimited(k);
+      await vi.runAllTimersAsync();
+      await q.whenIdle();
+      expect(at).toEqual({ a: 0, b: 0, c: 100, d: 200 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('pauses without losing queued work', async () => {

@@ -3,11 +3,16 @@
  * at once, fast cycles. A real Prometheus evaluates the generated rules, a real Alertmanager routes the page
  * to the receiver, and `vigil all` reports the burn through the REST API.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadResources } from '../../src/resources/load-resources.js';
+import { canaryQueries } from '../../src/rules/canary-query.js';
+import { compile } from '../../src/rules/compile.js';
 import { startDemoStack, type DemoStack } from '../../src/demo/stack.js';
 import { waitFor } from '../support/processes.js';
 import { dashboardFiles, emptyQueries } from './dashboard-queries.js';
 
+const root = join(import.meta.dirname, '../..');
 let stack: DemoStack;
 
 beforeAll(async () => {
@@ -46,6 +51,21 @@ it('an injected checkout outage pages through Alertmanager, and the API shows th
     return checkout && checkout.fresh && (checkout.burnRate1h ?? 0) > 14.4 ? checkout : undefined;
   }, { timeoutMs: 120_000, intervalMs: 1000 });
   expect(item.burnRate1h).toBeGreaterThan(14.4);
+
+  // The release gate fails while checkout burns, and passes for a healthy SLO, from the same stack.
+  const gate = async (slo: string) => fetch(`${stack.urls.api}/api/v1/slos/shop/${slo}/gate?maxBurnRate=2&window=5m`);
+  const failing = await gate('checkout-availability');
+  expect(failing.status).toBe(412);
+  expect(((await failing.json()) as { reasons: Array<{ code: string }> }).reasons.map((r) => r.code)).toContain('BURNING');
+  const healthy = await waitFor('a passing gate for frontend', async () => ((await gate('frontend-availability')).status === 200 ? true : undefined), { timeoutMs: 60_000, intervalMs: 1000 });
+  expect(healthy).toBe(true);
+
+  // The canary's own burn rate (the query deploy/delivery ships), from the demo's Prometheus: 50 % errors on 99.95 %.
+  const canary = compile(loadResources([join(root, 'deploy/demo/resources')], root).resources).slos.find((s) => s.name === 'checkout-availability')!;
+  const queries = canaryQueries(canary, 60_000, { label: 'destination_workload', value: 'checkout-canary' });
+  if (!queries.ok) throw new Error(queries.message);
+  const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: queries.queries.burnRate })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+  expect(Number(body.data.result[0]?.value[1])).toBeGreaterThan(500);
 });
 
 /** Services with a live incident in this test (src/demo/mesh.ts demoIncidents): a burn page for them is true. */

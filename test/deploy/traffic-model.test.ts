@@ -66,6 +66,20 @@ describe('traffic model', () => {
     expect(checkout(from + 3200)).toEqual([]);
   });
 
+  it('a canary workload takes its share of the service\'s traffic: the two workloads add up to the service without one', () => {
+    const withCanary = meshSeries(demoMesh({ incidents: demoIncidents({ from }), canary: true }));
+    const canary = pick(withCanary, 'istio_requests_total', { ...checkoutDest, destination_workload: 'checkout-canary' });
+    const stable = pick(withCanary, 'istio_requests_total', { ...checkoutDest, destination_workload: 'checkout' });
+    const [a, b] = [from + 3010, from + 3170]; // inside a checkout incident
+    expect(canary.length).toBeGreaterThan(0);
+    expect(increase(canary, a, b) / (increase(canary, a, b) + increase(stable, a, b))).toBeCloseTo(0.1, 10);
+    expect(increase([...canary, ...stable], a, b)).toBeCloseTo(increase(pick(series, 'istio_requests_total', checkoutDest), a, b), 6);
+    const canaryBad = pick(canary, 'istio_requests_total', { response_code: '503' });
+    expect(increase(canaryBad, a, b) / increase(canary, a, b)).toBeCloseTo(0.2, 10);
+    // Other services are untouched.
+    expect(pick(withCanary, 'istio_requests_total', { destination_service_name: 'cart' }).length).toBe(pick(series, 'istio_requests_total', { destination_service_name: 'cart' }).length);
+  });
+
   it('the closed-form sum over periodic incidents equals the same incidents listed one by one', () => {
     const periodic = config.incidents.filter((i) => i.name === 'checkout-errors');
     const expanded: Incident[] = Array.from({ length: 60 }, (_, k) => ({

@@ -2,7 +2,8 @@
  * A loopback HTTP server that speaks the slice of the Kubernetes API the controller relies on, so the real
  * @kubernetes/client-node can be driven against it: list with resourceVersion, chunked watch streams
  * (ADDED/MODIFIED/DELETED/BOOKMARK, 410 Gone for compacted resourceVersions), GET/POST/PUT/DELETE, PATCH
- * (merge-patch and server-side apply), the status subresource, 409 on stale resourceVersion, generation
+ * (merge-patch, and server-side apply with field ownership: see field-ownership.ts for what it leaves out),
+ * the status subresource, 409 on stale resourceVersion, generation
  * bumps on spec change, and any resource type (custom resources, PrometheusRules, Leases) by URL.
  *
  * Test controls: stop()/start() (server down and back on the same port), dropWatches(), hangWatches,
@@ -12,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import { FieldOwners } from './field-ownership.js';
 
 type Obj = Record<string, unknown> & { metadata: Meta; apiVersion?: string; kind?: string };
 interface Meta {
@@ -40,6 +42,8 @@ interface Collection {
   events: WatchEvent[];
   /** Oldest resourceVersion a watch may resume from; older ones get 410 Gone. */
   compactedAt: number;
+  /** Which field manager owns which fields of each object (key `namespace/name`). */
+  readonly owners: FieldOwners;
 }
 
 interface Watcher {
@@ -184,7 +188,7 @@ export class FakeKubeApiServer {
     const key = `${group}/${plural}`;
     let c = this.collections.get(key);
     if (!c) {
-      c = { group, version, plural, objects: new Map(), events: [], compactedAt: 0 };
+      c = { group, version, plural, objects: new Map(), events: [], compactedAt: 0, owners: new FieldOwners() };
       this.collections.set(key, c);
     }
     return c;
@@ -193,6 +197,11 @@ export class FakeKubeApiServer {
   getObject(group: string, plural: string, namespace: string, name: string): Obj | undefined {
     const o = this.collections.get(`${group}/${plural}`)?.objects.get(`${namespace}/${name}`);
     return o ? clone(o) : undefined;
+  }
+
+  /** Fields per field manager of one object, e.g. `{ 'vigil-controller': ['.spec.groups', …] }`. */
+  fieldOwners(group: string, plural: string, namespace: string, name: string): Record<string, string[]> {
+    return this.collections.get(`${group}/${plural}`)?.owners.owners(`${namespace}/${name}`) ?? {};
   }
 
   listObjects(group: string, plural: string): Obj[] {
@@ -282,6 +291,7 @@ export class FakeKubeApiServer {
 
   private delete(c: Collection, existing: Obj): Obj {
     c.objects.delete(`${existing.metadata.namespace}/${existing.metadata.name}`);
+    c.owners.forget(`${existing.metadata.namespace}/${existing.metadata.name}`);
     const tombstone: Obj = { ...existing, metadata: { ...existing.metadata, resourceVersion: this.nextRv() } };
     this.record(c, 'DELETED', tombstone);
     if (this.options.garbageCollection) {
@@ -347,6 +357,7 @@ export class FakeKubeApiServer {
     if (!m) return status(res, 404, 'NotFound', `no route ${url.pathname}`);
     const [, group, version, namespace, plural, name, sub] = m as unknown as [string, string, string, string | undefined, string, string | undefined, string | undefined];
     const c = this.collection(group, version, plural);
+    const manager = url.searchParams.get('fieldManager') ?? 'unknown';
 
     if (name === undefined) {
       if (method === 'GET' && watch) return this.watch(c, namespace, url, res);
@@ -358,7 +369,9 @@ export class FakeKubeApiServer {
         if (c.objects.has(`${obj.metadata.namespace}/${obj.metadata.name}`)) {
           return status(res, 409, 'AlreadyExists', `${plural} "${obj.metadata.name}" already exists`);
         }
-        return json(res, 201, this.create(c, obj));
+        const created = this.create(c, obj);
+        c.owners.update(`${created.metadata.namespace}/${created.metadata.name}`, undefined, created, manager, 'main');
+        return json(res, 201, created);
       }
       return status(res, 405, 'MethodNotAllowed', method);
     }
@@ -380,12 +393,16 @@ export class FakeKubeApiServer {
           if (isStatus) return notFound(res, plural, name);
           obj.metadata.namespace = namespace;
           obj.metadata.name = name;
-          return json(res, 201, this.create(c, obj));
+          const created = this.create(c, obj);
+          c.owners.update(key, undefined, created, manager, 'main');
+          return json(res, 201, created);
         }
         if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== existing.metadata.resourceVersion) {
           return conflict(res, plural, name);
         }
-        return json(res, 200, this.replace(c, existing, this.applyUpdate(c, existing, obj, isStatus)));
+        const replaced = this.replace(c, existing, this.applyUpdate(c, existing, obj, isStatus));
+        c.owners.update(key, existing, replaced, manager, isStatus ? 'status' : 'main');
+        return json(res, 200, replaced);
       }
       case 'PATCH': {
         const type = (contentType ?? '').split(';')[0]!.trim();
@@ -397,17 +414,32 @@ export class FakeKubeApiServer {
         } else return status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/apply-patch+yaml (got ${type})`);
         if (!patch || typeof patch !== 'object') return status(res, 400, 'BadRequest', 'patch body must be an object');
         const patchRv = (patch.metadata as Meta | undefined)?.resourceVersion;
+        const isApply = type === 'application/apply-patch+yaml';
+        const scope = isStatus ? 'status' : 'main';
+        const force = url.searchParams.get('force') === 'true';
         if (!existing) {
-          if (type === 'application/apply-patch+yaml' && !isStatus) {
-            const obj = patch as Obj;
+          if (isApply && !isStatus) {
+            const applied = c.owners.apply(key, undefined, patch, manager, { force, scope });
+            if (!applied.ok) return status(res, 409, 'Conflict', 'apply conflict on a new object'); // cannot happen: nobody owns anything yet
+            const obj = applied.next as Obj;
             obj.metadata = { ...(obj.metadata ?? {}), namespace, name } as Meta;
             return json(res, 201, this.create(c, obj));
           }
           return notFound(res, plural, name);
         }
         if (patchRv && patchRv !== existing.metadata.resourceVersion) return conflict(res, plural, name);
-        const merged = mergePatch(clone(existing), patch, type === 'application/merge-patch+json') as Obj;
-        return json(res, 200, this.replace(c, existing, this.applyUpdate(c, existing, merged, isStatus)));
+        if (isApply) {
+          const applied = c.owners.apply(key, existing, patch, manager, { force, scope });
+          if (!applied.ok) {
+            const list = applied.conflicts.map((x) => `conflict with "${x.manager}": ${x.field}`).join(', ');
+            return status(res, 409, 'Conflict', `Apply failed with ${applied.conflicts.length} conflict(s): ${list}`);
+          }
+          return json(res, 200, this.replace(c, existing, this.applyUpdate(c, existing, applied.next as Obj, isStatus)));
+        }
+        const merged = mergePatch(clone(existing), patch, true) as Obj;
+        const patched = this.replace(c, existing, this.applyUpdate(c, existing, merged, isStatus));
+        c.owners.update(key, existing, patched, manager, scope);
+        return json(res, 200, patched);
       }
       default:
         return status(res, 405, 'MethodNotAllowed', method);

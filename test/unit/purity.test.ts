@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../../src');
-const pureFolders = ['model', 'promql', 'rules', 'budget', 'health'];
+const pureFolders = ['model', 'promql', 'rules', 'budget', 'health', 'import'];
 const forbiddenImports = /from ['"](node:)?(fs|fs\/promises|net|http|https|child_process|dgram|dns|tls|worker_threads)['"]|from ['"](ioredis|bullmq|fastify|prometheus-query|@kubernetes\/client-node|pino)['"]/;
 const forbiddenCalls = /\bDate\.now\(\)|\bprocess\.env\b|\bnew Date\(\)/;
 // Scripts that write generated files are adapters by design.

@@ -2,17 +2,16 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { alertingStrategy, defaultErrorRates, type StrategyPolicy } from '../../budget/alerting-strategy.js';
-import { parseDuration, formatDuration } from '../../model/duration.js';
+import { parseDuration } from '../../model/duration.js';
+import { canonicalWindows, lookUpBurnRates } from '../data/burn-rate-lookup.js';
 import { series } from '../../budget/series-names.js';
-import { binary, selector, type Expr } from '../../promql/builder.js';
+import { selector } from '../../promql/builder.js';
 import type { ApiContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { errorResponses, RangeQuery, SloParams } from '../schemas/common.js';
 import { AlertingStrategy, AlertStates, BudgetSeries, BurnRates, BurnRatesQuery, StrategyQuery } from '../schemas/slo.js';
 import { parseRange } from '../time-range.js';
 import { findSlo } from './slos.js';
-
-const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
 export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   app.get<{ Params: Static<typeof SloParams>; Querystring: Static<typeof BurnRatesQuery> }>(
@@ -29,37 +28,14 @@ export const sloFigureRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
     },
     async (request) => {
       const view = await findSlo(ctx, request.access, request.params);
-      const asked = request.query.window ?? view.windows;
-      const windows = asked.map((w) => {
-        const parsed = parseDuration(w);
-        if (!parsed.ok || parsed.ms % 1000 !== 0) throw apiError('INVALID_WINDOW', `window "${w}" is not a duration; use e.g. 5m, 1h, 6h or 3d`, { window: w });
-        return formatDuration(parsed.ms);
-      });
-      const unique = [...new Set(windows)];
+      const windows = canonicalWindows(request.query.window ?? view.windows);
       const stored = await ctx.results.one(view.key);
-      const budget = 1 - view.objective;
-      const fromResults = stored?.fresh ? stored.result.state.burnRates : {};
-      const missing = unique.filter((w) => fromResults[w] === undefined);
-      const queried = new Map<string, number>();
-      if (missing.length > 0) {
-        const identity = { slo: view.name, namespace: view.namespace };
-        const [first, ...rest] = missing.map((w): Expr => selector(series.errorRatio(w), identity));
-        const expr = rest.reduce((a, b) => binary('or', a, b), first!);
-        for (const s of await ctx.prometheus.instant(expr.print(), ctx.now())) {
-          const window = missing.find((w) => series.errorRatio(w) === s.name);
-          if (window) queried.set(window, s.value);
-        }
-      }
+      const rates = await lookUpBurnRates(ctx, view, stored, windows);
       return {
         namespace: view.namespace,
         name: view.name,
         objective: view.objective,
-        windows: unique.map((window) => {
-          const rate = fromResults[window];
-          if (rate !== undefined) return { window, burnRate: rate, errorRatio: rate * budget, source: 'results' };
-          const ratio = queried.get(window);
-          return { window, burnRate: ratio === undefined ? null : finiteOrNull(ratio / budget), errorRatio: ratio === undefined ? null : finiteOrNull(ratio), source: 'prometheus' };
-        }),
+        windows: rates.map((r) => ({ window: r.window, burnRate: r.burnRate ?? null, errorRatio: r.errorRatio ?? null, source: r.source })),
         computedAt: stored ? new Date(stored.result.computedAtMs).toISOString() : null,
       };
     },
