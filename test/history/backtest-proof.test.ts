@@ -3,7 +3,9 @@
  * writes them) evaluated by Prometheus's own rule engine (`promtool test rules`, 2.42) over a day of checkout
  * traffic with three incidents, and the backtest replaying the same policies over the same traffic. For
  * every policy and every minute, the alert fires in Prometheus exactly when the backtest says it does, except
- * within one evaluation interval of a start or an end.
+ * near a start or an end: within one evaluation interval for a policy on raw windows, two for one that reads a
+ * derived window — that is recorded by the other rule group, and promtool (like Prometheus, whose groups run
+ * independently) evaluates the groups in no fixed order, so the alert may see it one evaluation late.
  *
  * Prometheus's firing minutes are read the way test/bench/rules-detection.bench.ts does: assert "not firing"
  * at every minute and collect the minutes promtool reports as wrong.
@@ -81,26 +83,29 @@ function backtestFiring() {
 }
 
 describe('backtest against Prometheus’s rule engine', () => {
-  it('fires when Prometheus fires, for every workbook policy, within one evaluation interval', async () => {
+  it('fires when Prometheus fires, for every workbook policy, within one evaluation interval (two for derived windows)', async () => {
     const report = backtestFiring();
     const compared: string[] = [];
     for (const replay of report.policies) {
       const fromPrometheus = await prometheusFiring(replay.policy.name);
       const boundaries = replay.intervals.flatMap((x) => [x.startMs / 60_000, x.endMs / 60_000]);
+      // Windows up to 1h are raw (read in the alert's own group); longer ones come from the other group.
+      const slack = replay.policy.longWindowSeconds > 3600 ? 2 : 1;
       const firing = (m: number) => replay.intervals.some((x) => m * 60_000 >= x.startMs && m * 60_000 < x.endMs);
       const disagreements: number[] = [];
       for (let m = 60; m < MINUTES; m++) {
-        if (boundaries.some((b) => Math.abs(b - m) <= 1)) continue;
+        if (boundaries.some((b) => Math.abs(b - m) <= slack)) continue;
         if (firing(m) !== fromPrometheus.has(m)) disagreements.push(m);
       }
       expect(disagreements, `${replay.policy.name}: minutes where the backtest and Prometheus disagree`).toEqual([]);
       // Each start and end is within one evaluation interval of Prometheus's.
       for (const x of replay.intervals) {
         const start = x.startMs / 60_000;
-        expect([start - 1, start, start + 1].some((m) => fromPrometheus.has(m) && !fromPrometheus.has(m - 1)), `${replay.policy.name} start ${start}`).toBe(true);
+        const near = (t: number) => Array.from({ length: 2 * slack + 1 }, (_, i) => t - slack + i);
+        expect(near(start).some((m) => fromPrometheus.has(m) && !fromPrometheus.has(m - 1)), `${replay.policy.name} start ${start}`).toBe(true);
         if (!x.open) {
           const end = x.endMs / 60_000;
-          expect([end - 1, end, end + 1].some((m) => !fromPrometheus.has(m) && fromPrometheus.has(m - 1)), `${replay.policy.name} end ${end}`).toBe(true);
+          expect(near(end).some((m) => !fromPrometheus.has(m) && fromPrometheus.has(m - 1)), `${replay.policy.name} end ${end}`).toBe(true);
         }
       }
       compared.push(`${replay.policy.name}: ${replay.intervals.length} interval(s), Prometheus firing ${fromPrometheus.size} min`);
