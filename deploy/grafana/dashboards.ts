@@ -209,7 +209,9 @@ export function sloOverview(): Json {
         type: 'table',
         w: 24,
         h: 10,
-        description: 'Goal and rolling-period figures from the recording rules; compliance and budget (rolling or calendar) from the Vigil worker.',
+        description:
+          'Goal and rolling-period figures from the recording rules; compliance and budget (rolling or calendar) from the Vigil worker. ' +
+          'Period coverage: the share of the period the budget figures cover; below 99 % they describe part of the period only (partial).',
         targets: [
           tableQuery(`max by (slo, namespace, service) (vigil:slo_objective:ratio{${someSlos}})`),
           tableQuery(`max by (slo, namespace, service) (vigil_slo_compliance_ratio{${someSlos}})`),
@@ -217,6 +219,7 @@ export function sloOverview(): Json {
           tableQuery(`max by (slo, namespace, service) (${burnRate('1h', someSlos)})`),
           tableQuery(`max by (slo, namespace, service) (vigil_slo_time_to_exhaustion_seconds{${someSlos}})`),
           tableQuery(`count by (slo, namespace, service) (ALERTS{alertname="VigilErrorBudgetBurn", alertstate="firing", ${someSlos}})`),
+          tableQuery(`max by (slo, namespace, service) (vigil_slo_period_coverage_ratio{${someSlos}})`),
         ],
         extra: {
           transformations: [
@@ -232,6 +235,7 @@ export function sloOverview(): Json {
                   'Value #D': 'Burn rate (1h)',
                   'Value #E': 'Budget lasts',
                   'Value #F': 'Firing alerts',
+                  'Value #G': 'Period coverage',
                 },
               },
             },
@@ -342,6 +346,20 @@ export function sloDetail(): Json {
             expr: `max by (policy, severity, alertstate) (ALERTS{alertname="VigilErrorBudgetBurn", ${oneSlo}})`,
             legendFormat: '{{severity}} {{policy}} ({{alertstate}})',
           },
+        ],
+      },
+      {
+        title: 'Period coverage',
+        type: 'timeseries',
+        unit: 'percentunit',
+        description:
+          'Share of the SLO period (or of its elapsed part) that the budget figures cover. "recorded": Vigil’s own tile recordings; ' +
+          '"figures": recorded plus tiles the worker filled from the raw series. Below 99 % the figures are partial; a lasting gap between ' +
+          'the two lines is what `vigil backfill` closes (README, "Backfilling history"). Replay the alerting policies over this history with ' +
+          '`vigil backtest` or GET /api/v1/slos/{namespace}/{name}/backtest.',
+        targets: [
+          { expr: `vigil_slo_period_coverage_ratio{${oneSlo}}`, legendFormat: 'figures' },
+          { expr: `vigil_slo_period_recorded_coverage_ratio{${oneSlo}}`, legendFormat: 'recorded' },
         ],
       },
       {

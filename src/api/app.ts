@@ -28,6 +28,7 @@ import { gateRoutes } from './routes/gate.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
 import { sloFigureRoutes } from './routes/slo-figures.js';
+import { backtestRoutes } from './routes/backtest.js';
 import { sloRoutes } from './routes/slos.js';
 import { systemRoutes } from './routes/system.js';
 import { templateRoutes } from './routes/templates.js';
@@ -135,6 +136,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
       addAuthentication(v1, options.authenticator);
       await v1.register(sloRoutes, ctx);
       await v1.register(sloFigureRoutes, ctx);
+      await v1.register(backtestRoutes, ctx);
       await v1.register(templateRoutes, ctx);
       await v1.register(healthRoutes, ctx);
       await v1.register(previewRoutes, ctx);

@@ -31,6 +31,9 @@ export function figures(stored: StoredResult) {
     timeToExhaustionSeconds: finite(s.timeToExhaustionSeconds),
     periodStart: iso(s.periodStartMs),
     periodEnd: iso(s.periodEndMs),
+    coverage: finite(s.coverage),
+    recordedCoverage: finite(s.recordedCoverage),
+    partial: s.partial,
   };
 }
 
@@ -47,6 +50,8 @@ export function summary(view: SloView, stored: StoredResult | undefined) {
     burnRate1h: finite(current?.burnRates['1h']),
     budgetRemaining: finite(current?.remaining),
     compliance: finite(current?.compliance),
+    coverage: finite(current?.coverage),
+    partial: current?.partial ?? false,
     fresh: stored?.fresh ?? false,
   };
 }

@@ -15,6 +15,11 @@
  * - time to exhaustion at the current burn rate b (window `currentBurnWindow`): a burn rate of 1 spends
  *   one budget per period length L, so it is remaining × L / b; 0 when already spent, +Inf when b = 0.
  * Missing data (no traffic, or a series not recorded yet) stays undefined: never a fabricated zero.
+ *
+ * Coverage: every period figure is a sum of recorded tiles, so it is only as complete as the tiles that
+ * exist. `coverage` is the share of the period's tiles behind the figure (recorded, plus any filled from
+ * the raw series), `recordedCoverage` the share of recorded tiles alone; a figure whose coverage is below
+ * `partialCoverageBelow` is `partial`: it describes part of the period only and must be shown as such.
  */
 import { calendarPeriod, type CalendarLength } from './calendar.js';
 import { currentBurnWindow } from './series-names.js';
@@ -31,6 +36,10 @@ export interface BudgetInput {
   readonly periodErrorRatio: number | undefined;
   /** Error ratio per canonical window (`5m`, `1h`, …); undefined when Prometheus had no value. */
   readonly windowErrorRatios: Readonly<Record<string, number | undefined>>;
+  /** Share (0..1) of the period's tiles behind `periodErrorRatio`; undefined when not measured. */
+  readonly coverage?: number | undefined;
+  /** Share of the period's tiles that are recorded (before any fill from raw series). */
+  readonly recordedCoverage?: number | undefined;
 }
 
 export interface BudgetState {
@@ -45,6 +54,21 @@ export interface BudgetState {
   readonly periodEndMs: number;
   /** Share of the period that has elapsed (1 for rolling periods). */
   readonly elapsedRatio: number;
+  /** Share of the (elapsed) period the figures cover; undefined when not measured. */
+  readonly coverage: number | undefined;
+  /** Share of the (elapsed) period covered by Vigil's own recordings alone. */
+  readonly recordedCoverage: number | undefined;
+  /** True when coverage is below `partialCoverageBelow`: the figures describe part of the period only. */
+  readonly partial: boolean;
+}
+
+/** Below this coverage a period figure is partial (99 %: about 7 hours of a 30-day period missing). */
+export const partialCoverageBelow = 0.99;
+
+/** The share of `expected` tiles that `present` tiles make, clamped to [0, 1]; undefined without a period. */
+export function coverageRatio(present: number, expected: number): number | undefined {
+  if (!(expected > 0)) return undefined;
+  return Math.min(1, Math.max(0, present / expected));
 }
 
 /** The budget share allowed to fail; throws for an objective outside (0, 1): that is a bug upstream. */
@@ -81,8 +105,14 @@ export function budgetState(input: BudgetInput, nowMs: number): BudgetState {
     if (usable(ratio)) burnRates[window] = ratio / budget;
   }
   const ratio = input.periodErrorRatio;
+  const coverage = usable(input.coverage) ? input.coverage : undefined;
+  const covered = {
+    coverage,
+    recordedCoverage: usable(input.recordedCoverage) ? input.recordedCoverage : coverage,
+    partial: coverage !== undefined && coverage < partialCoverageBelow,
+  };
   if (!usable(ratio)) {
-    return { compliance: undefined, consumed: undefined, remaining: undefined, burnRates, timeToExhaustionSeconds: undefined, periodStartMs: startMs, periodEndMs: endMs, elapsedRatio };
+    return { compliance: undefined, consumed: undefined, remaining: undefined, burnRates, timeToExhaustionSeconds: undefined, periodStartMs: startMs, periodEndMs: endMs, elapsedRatio, ...covered };
   }
   const consumed = (ratio * elapsedRatio) / budget;
   const remaining = 1 - consumed;
@@ -96,6 +126,7 @@ export function budgetState(input: BudgetInput, nowMs: number): BudgetState {
     periodStartMs: startMs,
     periodEndMs: endMs,
     elapsedRatio,
+    ...covered,
   };
 }
 

@@ -6,15 +6,68 @@
  * No label value is ever interpolated: expressions are built from fixed metric names, canonical
  * durations and whole seconds, so an SLO's name cannot change a query.
  */
+import { planWindow } from '../rules/windows.js';
+import type { SloPeriod } from './budget.js';
 import { calendarPeriod } from './calendar.js';
 import { formatDuration } from '../model/duration.js';
-import { burnAlertName, calendarTileSeconds, labels, series } from './series-names.js';
+import { burnAlertName, calendarTileSeconds, labels, series, tileSeries, tileStatLabel } from './series-names.js';
 import { sloPeriod, sloWindows, type SloCatalogEntry } from './slo.js';
+
+/**
+ * The tiles a period figure sums, at one evaluation instant: `expected` aligned tiles of `tileSeconds`
+ * ending in (startMs, endMs], selected by the subquery range `rangeSeconds` (as the rules spell it).
+ */
+export interface PeriodTiles {
+  readonly tileSeconds: number;
+  readonly rangeSeconds: number;
+  readonly expected: number;
+  /** Start of the first expected tile and end of the last (epoch ms, tile-aligned). */
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/**
+ * Which tiles the period figure at `evalTimeMs` is made of: for a rolling period the rule generator's
+ * tiling of the period window (1h tiles above 6 h, else 5m), for a calendar period the 5m tiles of the
+ * elapsed part. Undefined when not one whole tile has elapsed.
+ */
+export function periodTiles(period: SloPeriod, evalTimeMs: number): PeriodTiles | undefined {
+  if (period.kind === 'rolling') {
+    const plan = planWindow(period.seconds * 1000);
+    const tileSeconds = plan.ok && plan.source.kind === 'derived' ? plan.source.tileMs / 1000 : calendarTileSeconds;
+    const expected = Math.max(1, Math.round(period.seconds / tileSeconds));
+    const endMs = Math.floor(evalTimeMs / (tileSeconds * 1000)) * tileSeconds * 1000;
+    // W - tile/2 holds exactly W/tile aligned steps (see src/rules/build-rules.ts).
+    return { tileSeconds, rangeSeconds: expected * tileSeconds - tileSeconds / 2, expected, startMs: endMs - expected * tileSeconds * 1000, endMs };
+  }
+  const startMs = calendarPeriod(period.length, period.timeZone, evalTimeMs).startMs;
+  const elapsed = Math.floor((evalTimeMs - startMs) / 1000);
+  const expected = Math.floor(elapsed / calendarTileSeconds);
+  if (expected < 1) return undefined;
+  // One second short of the elapsed time, as calendarPeriodQuery (Prometheus 2 ranges include their left end).
+  return { tileSeconds: calendarTileSeconds, rangeSeconds: elapsed - 1, expected, startMs, endMs: startMs + expected * calendarTileSeconds * 1000 };
+}
+
+/**
+ * One query for every SLO sharing a period shape: per SLO, how many of the period's tiles are recorded
+ * (`count`) and the sums of their good and total rates (`good`, `total`), told apart by the
+ * `vigil_tile_stat` label. The sums let the worker combine recorded tiles with tiles filled from raw
+ * series; the count is the coverage.
+ */
+export function periodTilesQuery(tiles: PeriodTiles): PlannedQuery {
+  const { good, total } = tileSeries(tiles.tileSeconds);
+  const range = `[${formatDuration(tiles.rangeSeconds * 1000)}:${formatDuration(tiles.tileSeconds * 1000)}]`;
+  const perSlo = (metric: string) => `(sum ${by} (${metric}))${range}`;
+  const stat = (name: string, expr: string) => `label_replace(${expr}, "${tileStatLabel}", "${name}", "", "")`;
+  const expr = [stat('count', `count_over_time(${perSlo(total)})`), stat('total', `sum_over_time(${perSlo(total)})`), stat('good', `sum_over_time(${perSlo(good)})`)].join(' or ');
+  return { kind: 'period-tiles', tiles, expr };
+}
 
 export type PlannedQuery =
   | { readonly kind: 'window'; readonly window: string; readonly expr: string }
   | { readonly kind: 'rolling-period'; readonly expr: string }
   | { readonly kind: 'calendar-period'; readonly startMs: number; readonly expr: string }
+  | { readonly kind: 'period-tiles'; readonly tiles: PeriodTiles; readonly expr: string }
   | { readonly kind: 'alerts'; readonly expr: string };
 
 const by = `by (${labels.slo}, ${labels.namespace})`;
@@ -51,6 +104,8 @@ export function queriesForSlo(entry: SloCatalogEntry, evalTimeMs: number, defaul
     const q = calendarPeriodQuery(calendarPeriod(period.length, period.timeZone, evalTimeMs).startMs, evalTimeMs);
     if (q) out.push(q);
   }
+  const tiles = periodTiles(period, evalTimeMs);
+  if (tiles) out.push(periodTilesQuery(tiles));
   if (entry.policies.length > 0) out.push(alertsQuery);
   return out;
 }

@@ -2,7 +2,7 @@
  * The stored form of one SLO's budget result: compact JSON (short keys, ~300 bytes) so 10,000 SLOs
  * stay well under 4 KB each in Redis. Pure codec; +Inf (never exhausted) is stored as the string "Inf".
  */
-import type { AlertState, BudgetState } from './budget.js';
+import { partialCoverageBelow, type AlertState, type BudgetState } from './budget.js';
 
 export interface BudgetResult {
   readonly service: string;
@@ -29,6 +29,9 @@ interface Stored {
   ps: number;
   pe: number;
   el: number;
+  /** coverage, recorded coverage (absent in results written before coverage existed) */
+  cv?: number;
+  rc?: number;
 }
 
 const stateCode = { inactive: 'i', pending: 'p', firing: 'f' } as const;
@@ -51,6 +54,8 @@ export function encodeResult(r: BudgetResult): string {
   if (st.compliance !== undefined) stored.c = round(st.compliance);
   if (st.consumed !== undefined) stored.u = round(st.consumed);
   if (st.remaining !== undefined) stored.r = round(st.remaining);
+  if (st.coverage !== undefined) stored.cv = round(st.coverage);
+  if (st.recordedCoverage !== undefined) stored.rc = round(st.recordedCoverage);
   if (st.timeToExhaustionSeconds !== undefined) stored.e = Number.isFinite(st.timeToExhaustionSeconds) ? round(st.timeToExhaustionSeconds) : 'Inf';
   return JSON.stringify(stored);
 }
@@ -71,6 +76,9 @@ export function decodeResult(text: string): BudgetResult {
       periodStartMs: x.ps,
       periodEndMs: x.pe,
       elapsedRatio: x.el,
+      coverage: x.cv,
+      recordedCoverage: x.rc ?? x.cv,
+      partial: x.cv !== undefined && x.cv < partialCoverageBelow,
     },
     alerts: Object.fromEntries(Object.entries(x.a).map(([p, s]) => [p, stateName[s]])),
   };

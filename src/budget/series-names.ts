@@ -32,3 +32,11 @@ export const currentBurnWindow = '1h';
 
 /** The tile (step) of calendar-period sums: the raw recorded rate window. */
 export const calendarTileSeconds = 300;
+
+/** The recorded good/total rate series whose samples are the tiles of `tileSeconds` (300 → rate5m, 3600 → rate1h). */
+export function tileSeries(tileSeconds: number): { readonly good: string; readonly total: string } {
+  return { good: ruleSeries.sliGood(tileSeconds * 1000), total: ruleSeries.sliTotal(tileSeconds * 1000) };
+}
+
+/** Label telling apart the count, good and total rows of a period-tiles query. */
+export const tileStatLabel = 'vigil_tile_stat';

@@ -30,6 +30,12 @@ export interface SloCatalogEntry {
   /** Rolling: length in seconds. Calendar: day|week|month in an IANA zone. */
   readonly period: { readonly rollingSeconds: number } | { readonly calendar: { readonly length: CalendarLength; readonly timeZone: string } };
   readonly policies: readonly SloPolicy[];
+  /**
+   * The raw expressions of the SLO's tile recordings, by tile length in seconds ("300" → the
+   * `vigil:sli_*:rate5m` rules, "3600" → `rate1h`): what the worker evaluates over the raw series to fill
+   * tiles missing from the recordings. Absent in entries written before gap filling existed.
+   */
+  readonly rawTiles?: Readonly<Record<string, { readonly good: string; readonly total: string }>>;
 }
 
 /** The SLO's identity in Redis and in query results: `namespace/name`. */
@@ -91,5 +97,12 @@ export function parseCatalogEntry(input: unknown): Parsed<SloCatalogEntry> {
         if (typeof p?.[w] !== 'string' || !parseDuration(p[w] as string).ok) issues.push(`policies.${i}.${w}: must be a Prometheus duration`);
       if (p?.severity !== 'page' && p?.severity !== 'ticket') issues.push(`policies.${i}.severity: must be page or ticket`);
     });
+  if (e.rawTiles !== undefined) {
+    const tiles = e.rawTiles as Record<string, Record<string, unknown>> | null;
+    if (typeof tiles !== 'object' || tiles === null) issues.push('rawTiles: must be an object');
+    else
+      for (const [tile, q] of Object.entries(tiles))
+        if (typeof q?.good !== 'string' || typeof q?.total !== 'string') issues.push(`rawTiles.${tile}: must have good and total queries`);
+  }
   return issues.length ? { ok: false, issues } : { ok: true, value: input as SloCatalogEntry };
 }

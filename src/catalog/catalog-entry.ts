@@ -8,6 +8,8 @@
 import { formatDuration } from '../model/duration.js';
 import type { Slo, SloPolicy } from '../model/model.js';
 import type { SloCatalogEntry } from '../budget/slo.js';
+import { series } from '../rules/names.js';
+import type { RuleGroup } from '../rules/rule-group.js';
 
 export function catalogEntry(slo: Slo, policies: readonly SloPolicy[]): SloCatalogEntry {
   const w = slo.window;
@@ -29,6 +31,20 @@ export function catalogEntry(slo: Slo, policies: readonly SloPolicy[]): SloCatal
   };
 }
 
-export function catalogEntryFromCompiled(compiled: { readonly slo: Slo; readonly policies: readonly SloPolicy[] }): SloCatalogEntry {
-  return catalogEntry(compiled.slo, compiled.policies);
+/** The raw expressions of the tile recordings (rate5m, rate1h) among an SLO's rule groups. */
+export function rawTileQueries(groups: readonly RuleGroup[]): Record<string, { good: string; total: string }> {
+  const out: Record<string, { good: string; total: string }> = {};
+  const rules = groups.flatMap((g) => g.rules);
+  for (const tileMs of [300_000, 3_600_000]) {
+    const good = rules.find((r) => 'record' in r && r.record === series.sliGood(tileMs));
+    const total = rules.find((r) => 'record' in r && r.record === series.sliTotal(tileMs));
+    if (good && total) out[String(tileMs / 1000)] = { good: good.expr, total: total.expr };
+  }
+  return out;
+}
+
+export function catalogEntryFromCompiled(compiled: { readonly slo: Slo; readonly policies: readonly SloPolicy[]; readonly groups?: readonly RuleGroup[] }): SloCatalogEntry {
+  const entry = catalogEntry(compiled.slo, compiled.policies);
+  const rawTiles = compiled.groups ? rawTileQueries(compiled.groups) : {};
+  return Object.keys(rawTiles).length > 0 ? { ...entry, rawTiles } : entry;
 }

@@ -26,13 +26,16 @@ const significant = (x: number, digits: number) => String(Number(x.toPrecision(d
 
 /** The printed figures of one result (pure). */
 export function measurementsOf(stored: StoredBudgetResult): SloMeasurements {
-  if (!stored.fresh) return { currentBurnRate: 'stale', errorBudgetConsumed: 'stale', compliance: 'stale' };
+  if (!stored.fresh) return { currentBurnRate: 'stale', errorBudgetConsumed: 'stale', compliance: 'stale', periodCoverage: 'stale' };
   const { state } = stored.result;
   const burn = state.burnRates[currentBurnWindow];
+  // A figure over part of the period only is marked, so nobody reads it as the period's.
+  const mark = state.partial ? ' (partial)' : '';
   return {
     currentBurnRate: burn === undefined ? 'no data' : significant(burn, 3),
-    errorBudgetConsumed: state.consumed === undefined ? 'no data' : `${significant(state.consumed * 100, 3)}%`,
-    compliance: state.compliance === undefined ? 'no data' : `${significant(state.compliance * 100, 6)}%`,
+    errorBudgetConsumed: state.consumed === undefined ? 'no data' : `${significant(state.consumed * 100, 3)}%${mark}`,
+    compliance: state.compliance === undefined ? 'no data' : `${significant(state.compliance * 100, 6)}%${mark}`,
+    periodCoverage: state.coverage === undefined ? 'no data' : `${significant(state.coverage * 100, 3)}%`,
   };
 }
 

@@ -13,6 +13,8 @@ export interface SloMeasurements {
   readonly errorBudgetConsumed?: string;
   /** Percent of good events in the period, e.g. "99.93". */
   readonly compliance?: string;
+  /** Percent of the (elapsed) period the figures cover, e.g. "100%" or "8.5%"; below 99 % the figures say "(partial)". */
+  readonly periodCoverage?: string;
 }
 
 export async function patchSloMeasurements(clients: KubeClients, slo: { namespace: string; name: string }, measurements: SloMeasurements): Promise<void> {

@@ -16,7 +16,7 @@ import { freePort, portFree } from '../runtime/ports.js';
 import { answersOk, startProcess, waitFor, type RunningProcess } from '../runtime/process.js';
 import { backfillTsdb } from './backfill.js';
 import { demoIncidents, demoMesh, type DemoIncidentOptions } from './mesh.js';
-import { backfillRecordingRules, demoRulePasses } from './rules-backfill.js';
+import { backfillPasses, backfillRecordingRules } from '../history/rules-backfill.js';
 import { startTrafficServer, type TrafficServer } from './traffic-server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -117,7 +117,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       await backfillTsdb({ ...history, tsdbDir: dataDir });
       const compiled = compile(loadResources([resources], root).resources);
       log('backfilling the recording rules over that history…');
-      await backfillRecordingRules({ ruleYaml: renderOutput(compiled.slos, 'rule-file'), dataDir, passes: demoRulePasses({ start: history.start, end: history.end }), log });
+      await backfillRecordingRules({ ruleYaml: renderOutput(compiled.slos, 'rule-file'), dataDir, passes: backfillPasses({ start: history.start, end: history.end }), log });
     }
 
     receiver = await startAlertReceiver({ port: ports.receiver, log: (line) => log(`alert: ${line}`) });

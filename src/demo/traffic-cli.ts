@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { demoIncidents, demoMesh, type DemoIncidentOptions, type MeshConfig } from './mesh.js';
 import { backfillTsdb, writeOpenMetricsHistory } from './backfill.js';
-import { backfillRecordingRules, demoRulePasses } from './rules-backfill.js';
+import { backfillPasses, backfillRecordingRules } from '../history/rules-backfill.js';
 import { startTrafficServer } from './traffic-server.js';
 import { activeIncidents } from './traffic-model.js';
 
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
       ? await backfillTsdb({ ...options, tsdbDir: values.tsdb, ...(values.work !== undefined ? { workDir: values.work } : {}) })
       : await writeOpenMetricsHistory(values.out!, options);
     if (values.tsdb !== undefined && values.rules !== undefined) {
-      await backfillRecordingRules({ ruleYaml: readFileSync(values.rules, 'utf8'), dataDir: values.tsdb, passes: demoRulePasses({ start: options.start, end: options.end }), log });
+      await backfillRecordingRules({ ruleYaml: readFileSync(values.rules, 'utf8'), dataDir: values.tsdb, passes: backfillPasses({ start: options.start, end: options.end }), log });
     }
     process.stdout.write(`${JSON.stringify({ ...result, from, seed: config.seed, tsdb: values.tsdb ?? null })}\n`);
     return;
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
     const h = history(days);
     await backfillTsdb({ ...h, tsdbDir: values.tsdb, ...(values.work !== undefined ? { workDir: values.work } : {}) });
     if (values.rules !== undefined) {
-      await backfillRecordingRules({ ruleYaml: readFileSync(values.rules, 'utf8'), dataDir: values.tsdb, passes: demoRulePasses({ start: h.start, end: h.end }), log });
+      await backfillRecordingRules({ ruleYaml: readFileSync(values.rules, 'utf8'), dataDir: values.tsdb, passes: backfillPasses({ start: h.start, end: h.end }), log });
     }
   }
   const [host, port] = listen.split(/:(?=\d+$)/);

@@ -96,6 +96,16 @@ export function createResultsRegistry(redis: Redis, options: ResultsRegistryOpti
   perSlo('vigil_slo_error_budget_remaining_ratio', 'Share of the error budget of the current period left (negative when overspent).', (r) => r.state.remaining);
   perSlo('vigil_slo_compliance_ratio', 'Good events / all events over the rolling period or the elapsed calendar period.', (r) => r.state.compliance);
   perSlo('vigil_slo_time_to_exhaustion_seconds', 'Seconds until the budget is spent at the current (1h) burn rate; +Inf when not burning.', (r) => r.state.timeToExhaustionSeconds);
+  perSlo(
+    'vigil_slo_period_coverage_ratio',
+    'Share of the (elapsed) period the budget figures cover: recorded tiles plus those filled from raw series. Below 0.99 the figures are partial.',
+    (r) => r.state.coverage,
+  );
+  perSlo(
+    'vigil_slo_period_recorded_coverage_ratio',
+    'Share of the (elapsed) period covered by Vigil’s own recordings (vigil:sli_*:rate5m/rate1h tiles); the Prometheus-side figures see only this much.',
+    (r) => r.state.recordedCoverage,
+  );
   perSlo('vigil_slo_computed_timestamp_seconds', 'When the worker computed these results (Unix seconds).', (r) => r.computedAtMs / 1000);
   perSlo('vigil_slo_period_start_timestamp_seconds', 'Start of the current SLO period (calendar: local midnight in the SLO time zone).', (r) => r.state.periodStartMs / 1000);
 

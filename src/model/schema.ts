@@ -200,5 +200,8 @@ export const Status = Type.Object({
   currentBurnRate: Type.Optional(Type.String({ description: 'burn rate over the shortest policy window, from the worker' })),
   errorBudgetConsumed: Type.Optional(Type.String({ description: 'percent of the period budget consumed' })),
   compliance: Type.Optional(Type.String({ description: 'percent of good events in the period' })),
+  periodCoverage: Type.Optional(
+    Type.String({ description: 'percent of the (elapsed) period the budget figures cover; below 99 % the figures are partial and marked so' }),
+  ),
 });
 export type Status = Static<typeof Status>;

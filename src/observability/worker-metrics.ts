@@ -13,6 +13,8 @@ export interface WorkerMetrics {
   readonly jobFailures: Counter<'reason'>;
   readonly prometheusQueries: Counter<'outcome'>;
   readonly prometheusQueryErrors: Counter<'error_type'>;
+  /** Range queries of raw series that filled period tiles missing from the recordings (once per SLO and gap). */
+  readonly gapFillQueries: Counter;
   readonly prometheusQueryDuration: Histogram;
   readonly schedulers: Gauge;
 }
@@ -56,6 +58,11 @@ export function createWorkerMetrics(options: { queue: () => Queue | undefined; d
       name: 'vigil_prometheus_queries_total',
       help: 'Prometheus query attempts by outcome (ok, error).',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    gapFillQueries: new Counter({
+      name: 'vigil_budget_gap_fill_queries_total',
+      help: 'Range queries of raw series sent to fill period tiles missing from the recordings (one per SLO and gap, then cached in Redis).',
       registers: [registry],
     }),
     prometheusQueryErrors: new Counter({

@@ -18,6 +18,11 @@ export const redisKeys = {
   budgetResults: `${hashTag}:results:budget`,
 } as const;
 
+/** String (JSON, expires after the SLO's period): an SLO's gap-fill ledger, the period tiles filled from raw series (gap-fill.ts). */
+export function gapFillKey(sloKey: string): string {
+  return `${hashTag}:gapfill:${sloKey}`;
+}
+
 export const queueNames = { budget: 'budget' } as const;
 
 /** Job scheduler id of an SLO's budget job. */

@@ -3,13 +3,14 @@
  * compute its budget state (pure, src/budget/) and store the compact result in Redis.
  */
 import type { Redis } from 'ioredis';
-import { budgetState, objectiveFromGoal, policyAlertStates } from '../budget/budget.js';
-import { queriesForSlo } from '../budget/query-plan.js';
+import { budgetState, coverageRatio, objectiveFromGoal, policyAlertStates } from '../budget/budget.js';
+import { queriesForSlo, type PeriodTiles } from '../budget/query-plan.js';
 import { encodeResult } from '../budget/result.js';
 import { defaultWindows } from '../budget/series-names.js';
 import { sloPeriod } from '../budget/slo.js';
 import { readSloCatalogEntry } from '../catalog/slo-catalog.js';
-import type { CycleQueryCache } from './cycle-cache.js';
+import type { CycleQueryCache, TileStats } from './cycle-cache.js';
+import { fillPeriodGaps, type GapFillContext } from './gap-fill.js';
 import { redisKeys } from '../redis/redis-keys.js';
 
 export type BudgetJobOutcome = { readonly status: 'computed'; readonly bytes: number } | { readonly status: 'deleted' };
@@ -22,6 +23,8 @@ export interface BudgetJobContext {
   readonly now: () => number;
   /** Pins the evaluation instant (tests over synthetic history, backfills); computedAt stays the wall clock. */
   readonly evaluateAtMs?: number;
+  /** Fills tiles the recordings lack from the raw series (absent: figures from the recordings alone). */
+  readonly gapFill?: GapFillContext;
 }
 
 export function evaluationTime(nowMs: number, cycleMs: number): number {
@@ -38,15 +41,28 @@ export async function runBudgetJob(ctx: BudgetJobContext, slo: string): Promise<
   const windowRatios: Record<string, number | undefined> = {};
   let periodErrorRatio: number | undefined;
   let alertSamples: Awaited<ReturnType<CycleQueryCache['alerts']>> = [];
+  let tiles: { readonly plan: PeriodTiles; readonly stats: TileStats } | undefined;
   await Promise.all(
     queriesForSlo(entry, evalTimeMs, defaultWindows).map(async (q) => {
       if (q.kind === 'window') windowRatios[q.window] = await ctx.cache.value(q.expr, evalTimeMs, slo);
       else if (q.kind === 'alerts') alertSamples = await ctx.cache.alerts(q.expr, evalTimeMs, slo);
+      else if (q.kind === 'period-tiles') tiles = { plan: q.tiles, stats: await ctx.cache.tileStats(q.expr, evalTimeMs, slo) };
       else periodErrorRatio = await ctx.cache.value(q.expr, evalTimeMs, slo);
     }),
   );
   const objective = objectiveFromGoal(entry.goal);
-  const state = budgetState({ objective, period: sloPeriod(entry), periodErrorRatio, windowErrorRatios: windowRatios }, evalTimeMs);
+  const recordedCoverage = tiles ? coverageRatio(tiles.stats.count, tiles.plan.expected) : undefined;
+  let coverage = recordedCoverage;
+  if (tiles) {
+    const filled = ctx.gapFill ? await fillPeriodGaps(ctx.gapFill, entry, tiles.plan, tiles.stats) : undefined;
+    // Recorded and filled tiles are rates over equal tiles, so the ratio of their sums is the exact event
+    // ratio, evaluated at the cycle's instant (the recorded period series may lag a rule evaluation).
+    const good = tiles.stats.good + (filled?.good ?? 0);
+    const total = tiles.stats.total + (filled?.total ?? 0);
+    if (total > 0) periodErrorRatio = 1 - good / total;
+    coverage = coverageRatio(tiles.stats.count + (filled?.count ?? 0), tiles.plan.expected);
+  }
+  const state = budgetState({ objective, period: sloPeriod(entry), periodErrorRatio, windowErrorRatios: windowRatios, coverage, recordedCoverage }, evalTimeMs);
   const encoded = encodeResult({
     service: entry.service,
     evaluatedAtMs: evalTimeMs,

@@ -102,7 +102,8 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
     { cycleMs: options.cycleMs, attempts: options.attempts ?? 3, backoffMs: options.backoffMs ?? 1000 },
     log,
   );
-  const ctx = { redis, cache, cycleMs: options.cycleMs, now, ...(options.evaluateAtMs === undefined ? {} : { evaluateAtMs: options.evaluateAtMs }) };
+  const gapFill = { redis, reader, now, onQuery: () => metrics.gapFillQueries.inc(), inflight: new Map<string, Promise<unknown>>() };
+  const ctx = { redis, cache, gapFill, cycleMs: options.cycleMs, now, ...(options.evaluateAtMs === undefined ? {} : { evaluateAtMs: options.evaluateAtMs }) };
 
   const processor = async (job: Job<BudgetJobData>): Promise<BudgetJobOutcome> => {
     const started = performance.now();

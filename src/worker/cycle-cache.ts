@@ -13,8 +13,15 @@
  * Prometheus that is down; they fail, and BullMQ retries them with backoff.
  */
 import type { AlertSample } from '../budget/budget.js';
-import { labels } from '../budget/series-names.js';
+import { labels, tileStatLabel } from '../budget/series-names.js';
 import type { MetricsReader, VectorSample } from '../prometheus/prometheus-reader.js';
+
+/** Recorded tiles of a period for one SLO: how many, and the sums of their good and total rates. */
+export interface TileStats {
+  readonly count: number;
+  readonly good: number;
+  readonly total: number;
+}
 
 interface Entry {
   readonly cycle: number;
@@ -67,6 +74,16 @@ export class CycleQueryCache {
     const samples = (await this.bySlo(expr, evalTimeMs)).get(sloKey);
     const value = samples?.[0]?.value;
     return value === undefined || Number.isNaN(value) ? undefined : value;
+  }
+
+  /** One SLO's row of a period-tiles query: recorded tiles and their good/total sums (zeros when absent). */
+  async tileStats(expr: string, evalTimeMs: number, sloKey: string): Promise<TileStats> {
+    const samples = (await this.bySlo(expr, evalTimeMs)).get(sloKey) ?? [];
+    const stat = (name: string) => {
+      const value = samples.find((s) => s.labels[tileStatLabel] === name)?.value;
+      return value === undefined || !Number.isFinite(value) ? 0 : value;
+    };
+    return { count: stat('count'), good: stat('good'), total: stat('total') };
   }
 
   async alerts(expr: string, evalTimeMs: number, sloKey: string): Promise<AlertSample[]> {

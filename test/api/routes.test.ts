@@ -31,7 +31,7 @@ beforeAll(async () => {
   fx = await startAppFixture();
   await seed(fx.redis, {
     'shop/checkout': result('checkout', { computedAtMs: now, alerts: { 'workbook-page-fast': 'firing', 'workbook-page-slow': 'pending', 'workbook-ticket': 'inactive' } }),
-    'shop/cart': result('cart', { computedAtMs: now, alerts: { 'workbook-page-fast': 'inactive' } }),
+    'shop/cart': result('cart', { computedAtMs: now, alerts: { 'workbook-page-fast': 'inactive' }, coverage: 0.085 }),
     'bank/ledger': result('ledger', { computedAtMs: now - 3_600_000, consumed: 1.2 }),
   });
   await fx.redis.hset(healthResultsKey, {
@@ -72,7 +72,9 @@ describe('GET /api/v1/slos', () => {
     expect(body.items.map((i: { namespace: string; name: string; state: string }) => `${i.namespace}/${i.name}:${i.state}`)).toEqual(['bank/ledger:unknown', 'shop/cart:ok', 'shop/checkout:burning']);
     expect(body.total).toBe(3);
     expect(body.nextCursor).toBeNull();
-    expect(body.items[2]).toMatchObject({ burnRate1h: 0.8, budgetRemaining: 0.75, fresh: true, goal: '99.9', period: { type: 'rolling', length: '30d' } });
+    expect(body.items[2]).toMatchObject({ burnRate1h: 0.8, budgetRemaining: 0.75, fresh: true, goal: '99.9', period: { type: 'rolling', length: '30d' }, coverage: 1, partial: false });
+    // A period only 8.5 % covered is flagged, so a reader (or a release gate) does not take it as the period's.
+    expect(body.items[1]).toMatchObject({ name: 'cart', coverage: 0.085, partial: true });
   });
 
   it.each([
@@ -119,7 +121,7 @@ describe('GET /api/v1/slos/{namespace}/{name}', () => {
     expect(body.sli).toMatchObject({ window: '5m', template: { name: 'http-requests-success-rate', kind: 'availability' } });
     expect(body.sli.goodQuery).toContain('istio_requests_total');
     expect(body.policies.map((p: { threshold: number }) => p.threshold).sort()).toEqual([1, 14.4, 6]);
-    expect(body.current).toMatchObject({ fresh: true, budgetConsumed: 0.25, budgetRemaining: 0.75, burnRates: { '1h': 0.8 }, timeToExhaustionSeconds: null });
+    expect(body.current).toMatchObject({ fresh: true, budgetConsumed: 0.25, budgetRemaining: 0.75, burnRates: { '1h': 0.8 }, timeToExhaustionSeconds: null, coverage: 1, recordedCoverage: 1, partial: false });
     expect(body.alerts['workbook-page-fast']).toBe('firing');
     expect(body.state).toBe('burning');
   });

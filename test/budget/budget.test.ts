@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetState, objectiveFromGoal, policyAlertStates, timeToExhaustion, type BudgetInput } from '../../src/budget/budget.js';
+import { budgetState, coverageRatio, objectiveFromGoal, policyAlertStates, timeToExhaustion, type BudgetInput } from '../../src/budget/budget.js';
 import { canonicalDuration, formatDuration, parseDuration } from '../../src/model/duration.js';
 
 const baseInput = (): BudgetInput => ({
@@ -29,6 +29,11 @@ describe('budgetState', () => {
       (i) => ({ ...i, period: { kind: 'calendar', length: 'month', timeZone: 'Europe/Berlin' } }),
       { timeToExhaustionSeconds: ((1 - (0.5 * 659) / 745) * 745 * 3600) / 2 },
     ],
+    ['full coverage: not partial', (i) => ({ ...i, coverage: 1, recordedCoverage: 1 }), { coverage: 1, recordedCoverage: 1, partial: false }],
+    ['just under 99 %: partial', (i) => ({ ...i, coverage: 0.9899 }), { coverage: 0.9899, recordedCoverage: 0.9899, partial: true }],
+    ['filled from raw: covered, though recordings are not', (i) => ({ ...i, coverage: 1, recordedCoverage: 0.1 }), { coverage: 1, recordedCoverage: 0.1, partial: false }],
+    ['no data: coverage kept, figures unknown', (i) => ({ ...i, periodErrorRatio: undefined, coverage: 0 }), { coverage: 0, partial: true, consumed: undefined }],
+    ['coverage not measured: not partial', (i) => i, { coverage: undefined, partial: false }],
   ])('%s', (_name, edit, expected) => {
     const state = budgetState(edit(baseInput()), now);
     for (const [key, value] of Object.entries(expected)) {
@@ -51,6 +56,9 @@ describe('budgetState', () => {
 });
 
 describe('small helpers', () => {
+  it('coverage ratio is clamped and undefined without expected tiles', () => {
+    expect([coverageRatio(76, 895), coverageRatio(900, 895), coverageRatio(-1, 10), coverageRatio(3, 0)]).toEqual([76 / 895, 1, 0, undefined]);
+  });
   it('time to exhaustion', () => {
     expect(timeToExhaustion(1, 1, 100)).toBe(100);
     expect(timeToExhaustion(0.25, 10, 1000)).toBe(25);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarPeriodQuery, cyclePlan, queriesForSlo } from '../../src/budget/query-plan.js';
+import { calendarPeriodQuery, cyclePlan, periodTiles, periodTilesQuery, queriesForSlo } from '../../src/budget/query-plan.js';
 import { defaultWindows } from '../../src/budget/series-names.js';
 import { parseCatalogEntry, sloWindows, type SloCatalogEntry } from '../../src/budget/slo.js';
 
@@ -24,8 +24,9 @@ describe('query plan', () => {
       });
     const small = cyclePlan(mixed(10), now, defaultWindows);
     const large = cyclePlan(mixed(10_000), now, defaultWindows);
-    // 7 default windows + 90m, the rolling period, two calendar starts, the alerts.
-    expect(large.length).toBe(12);
+    // 7 default windows + 90m, the rolling period, two calendar starts, the alerts, and one tiles
+    // (coverage) query per period shape: the rolling 30d and the two calendar starts.
+    expect(large.length).toBe(15);
     expect(small.map((q) => q.expr)).toEqual(large.map((q) => q.expr));
   });
 
@@ -37,10 +38,29 @@ describe('query plan', () => {
     expect(calendarPeriodQuery(start, start + 299_000)).toBeUndefined();
   });
 
+  it.each([
+    ['rolling 30d: 720 hourly tiles', { kind: 'rolling', seconds: 30 * 86_400 } as const, now, { tileSeconds: 3600, rangeSeconds: 720 * 3600 - 1800, expected: 720 }],
+    ['rolling 2h: 24 five-minute tiles', { kind: 'rolling', seconds: 7200 } as const, now + 90_000, { tileSeconds: 300, rangeSeconds: 7050, expected: 24 }],
+    // Berlin month from Sep 30 22:00Z: 27 days 11 hours (659 h) elapsed at Oct 28 09:00Z.
+    ['calendar month', { kind: 'calendar', length: 'month', timeZone: 'Europe/Berlin' } as const, now, { tileSeconds: 300, rangeSeconds: 659 * 3600 - 1, expected: 659 * 12 }],
+  ])('period tiles: %s', (_name, period, at, expected) => {
+    expect(periodTiles(period, at)).toMatchObject(expected);
+  });
+
+  it('counts and sums the recorded tiles of a period for all SLOs in one query', () => {
+    const tiles = periodTiles({ kind: 'rolling', seconds: 7 * 86_400 }, now)!;
+    expect(periodTilesQuery(tiles).expr).toBe(
+      'label_replace(count_over_time((sum by (slo, namespace) (vigil:sli_total:rate1h))[6d23h30m:1h]), "vigil_tile_stat", "count", "", "")' +
+        ' or label_replace(sum_over_time((sum by (slo, namespace) (vigil:sli_total:rate1h))[6d23h30m:1h]), "vigil_tile_stat", "total", "", "")' +
+        ' or label_replace(sum_over_time((sum by (slo, namespace) (vigil:sli_good:rate1h))[6d23h30m:1h]), "vigil_tile_stat", "good", "", "")',
+    );
+    expect(periodTiles({ kind: 'calendar', length: 'day', timeZone: 'UTC' }, Date.parse('2026-10-28T00:04:00Z'))).toBeUndefined();
+  });
+
   it('windows are canonical and ordered; no alerts query without policies', () => {
     const slo = { ...baseSlo(), policies: [{ ...baseSlo().policies[0]!, lookBackWindow: '60m', secondaryWindow: '4d' }] };
     expect(sloWindows(slo, ['5m', '1d'])).toEqual(['5m', '1h', '1d', '4d']);
-    expect(queriesForSlo({ ...slo, policies: [] }, now, ['5m']).map((q) => q.kind)).toEqual(['window', 'rolling-period']);
+    expect(queriesForSlo({ ...slo, policies: [] }, now, ['5m']).map((q) => q.kind)).toEqual(['window', 'rolling-period', 'period-tiles']);
   });
 });
 

@@ -15,6 +15,9 @@ const baseResult = (): BudgetResult => ({
     periodStartMs: 1_790_586_000_000,
     periodEndMs: 1_793_178_000_000,
     elapsedRatio: 1,
+    coverage: 0.8763888889,
+    recordedCoverage: 0.5,
+    partial: true,
   },
   alerts: { 'page-fast': 'firing', 'ticket-slow': 'pending', other: 'inactive' },
 });

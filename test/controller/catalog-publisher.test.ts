@@ -118,7 +118,7 @@ describe('SLO status measurements', () => {
       computedAtMs,
       objective: 0.999,
       alerts: {},
-      state: { compliance: 0.99912, consumed: 0.88, remaining: 0.12, burnRates: { '1h': 2.345, '5m': 3 }, timeToExhaustionSeconds: 100, periodStartMs: 0, periodEndMs: 1, elapsedRatio: 1 },
+      state: { compliance: 0.99912, consumed: 0.88, remaining: 0.12, burnRates: { '1h': 2.345, '5m': 3 }, timeToExhaustionSeconds: 100, periodStartMs: 0, periodEndMs: 1, elapsedRatio: 1, coverage: 1, recordedCoverage: 1, partial: false },
     });
 
   it('prints fresh figures, marks stale ones, and patches only on change', async () => {
@@ -135,12 +135,12 @@ describe('SLO status measurements', () => {
       patch: async (slo, m) => void patches.push([`${slo.namespace}/${slo.name}`, m]),
     });
     await updater.tick();
-    expect(patches).toEqual([['shop/checkout-availability', { currentBurnRate: '2.35', errorBudgetConsumed: '88%', compliance: '99.912%' }]]);
+    expect(patches).toEqual([['shop/checkout-availability', { currentBurnRate: '2.35', errorBudgetConsumed: '88%', compliance: '99.912%', periodCoverage: '100%' }]]);
     await updater.tick();
     expect(patches).toHaveLength(1);
     now += 4 * 60_000; // more than three cycles later
     await updater.tick();
-    expect(patches[1]).toEqual(['shop/checkout-availability', { currentBurnRate: 'stale', errorBudgetConsumed: 'stale', compliance: 'stale' }]);
+    expect(patches[1]).toEqual(['shop/checkout-availability', { currentBurnRate: 'stale', errorBudgetConsumed: 'stale', compliance: 'stale', periodCoverage: 'stale' }]);
     updater.close();
   });
 
@@ -162,7 +162,13 @@ describe('SLO status measurements', () => {
   });
 
   it('never prints missing data as a number', () => {
-    const stored = { namespace: 'a', name: 'b', fresh: true, result: { service: 's', evaluatedAtMs: 0, computedAtMs: 0, objective: 0.99, alerts: {}, state: { compliance: undefined, consumed: undefined, remaining: undefined, burnRates: {}, timeToExhaustionSeconds: undefined, periodStartMs: 0, periodEndMs: 0, elapsedRatio: 0 } } };
-    expect(measurementsOf(stored)).toEqual({ currentBurnRate: 'no data', errorBudgetConsumed: 'no data', compliance: 'no data' });
+    const stored = { namespace: 'a', name: 'b', fresh: true, result: { service: 's', evaluatedAtMs: 0, computedAtMs: 0, objective: 0.99, alerts: {}, state: { compliance: undefined, consumed: undefined, remaining: undefined, burnRates: {}, timeToExhaustionSeconds: undefined, periodStartMs: 0, periodEndMs: 0, elapsedRatio: 0, coverage: undefined, recordedCoverage: undefined, partial: false } } };
+    expect(measurementsOf(stored)).toEqual({ currentBurnRate: 'no data', errorBudgetConsumed: 'no data', compliance: 'no data', periodCoverage: 'no data' });
+  });
+
+  it('marks figures over part of the period as partial', () => {
+    const state = { compliance: 0.9999, consumed: 0.1, remaining: 0.9, burnRates: {}, timeToExhaustionSeconds: undefined, periodStartMs: 0, periodEndMs: 1, elapsedRatio: 1, coverage: 0.0849, recordedCoverage: 0.0849, partial: true };
+    const stored = { namespace: 'a', name: 'b', fresh: true, result: { service: 's', evaluatedAtMs: 0, computedAtMs: 0, objective: 0.999, alerts: {}, state } };
+    expect(measurementsOf(stored)).toEqual({ currentBurnRate: 'no data', errorBudgetConsumed: '10% (partial)', compliance: '99.99% (partial)', periodCoverage: '8.49%' });
   });
 });

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards, dashboardText } from '../../deploy/grafana/dashboards.js';
 import { demoMesh, type Incident } from '../../src/demo/mesh.js';
 import { backfillTsdb } from '../../src/demo/backfill.js';
-import { backfillRecordingRules } from '../../src/demo/rules-backfill.js';
+import { backfillRecordingRules } from '../../src/history/rules-backfill.js';
 import { startTrafficServer, type TrafficServer } from '../../src/demo/traffic-server.js';
 import { checkPromql } from '../../src/promql/parse.js';
 import { main } from '../../src/cli/main.js';

@@ -33,6 +33,7 @@ const layers: Readonly<Record<string, number>> = {
   catalog: 6,
   export: 6,
   sink: 7,
+  history: 7,
   // the roles
   controller: 8,
   worker: 8,

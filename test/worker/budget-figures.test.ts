@@ -72,6 +72,8 @@ describe('budget figures match the analytic values within 0.1 %', () => {
     const burn1h = errorRatio(s, T - H, T) / 0.001;
     expectRelative(r.state.timeToExhaustionSeconds, ((1 - ratio / 0.001) * 30 * 86_400) / burn1h, 'time to exhaustion');
     expect(r.alerts).toEqual({ 'page-fast': 'firing', 'ticket-slow': 'inactive' });
+    // Every hourly tile of the 30 days is recorded.
+    expect([r.state.coverage, r.state.recordedCoverage, r.state.partial]).toEqual([1, 1, false]);
   });
 
   it('calendar month in Europe/Berlin across the October DST change', () => {
@@ -88,6 +90,7 @@ describe('budget figures match the analytic values within 0.1 %', () => {
     // A UTC month, or a 744 h month, would be visibly off.
     expect(Math.abs(errorRatio(s, Date.parse('2026-10-01T00:00:00Z'), T) - ratio) / ratio).toBeGreaterThan(0.01);
     expect(r.alerts).toEqual({ 'ticket-slow': 'inactive' });
+    expect([r.state.coverage, r.state.partial]).toEqual([1, false]);
   });
 
   it('calendar ISO week in America/New_York', () => {
@@ -121,6 +124,8 @@ describe('budget figures match the analytic values within 0.1 %', () => {
     expect(line('vigil_slo_burn_rate', 'slo="login-day",namespace="jp",service="login",window="6h"')).toBeTruthy();
     expect(line('vigil_slo_alert_firing', 'slo="checkout-30d",namespace="shop",service="checkout",policy="page-fast"')).toMatch(/ 1$/);
     expect(text).toContain('vigil_budget_results{state="fresh"} 4');
+    expect(line('vigil_slo_period_coverage_ratio', 'slo="payments-month",namespace="eu",service="payments"')).toMatch(/ 1$/);
+    expect(line('vigil_slo_period_recorded_coverage_ratio', 'slo="checkout-30d",namespace="shop",service="checkout"')).toMatch(/ 1$/);
   });
 
   it('reads results back for the API, with freshness', async () => {
@@ -139,9 +144,10 @@ describe('budget figures match the analytic values within 0.1 %', () => {
 
   it('shares queries across SLOs: one per distinct window or calendar start per cycle', () => {
     // Per cycle: 7 default windows (the policies' 1h, 5m, 3d, 6h are among them), the rolling period,
-    // three calendar starts, ALERTS = 12, however many SLOs share them.
-    expect(worker.cache.queriesSent).toBeGreaterThanOrEqual(12);
-    expect(Math.max(...worker.cache.queriesPerCycle.values())).toBe(12);
+    // three calendar starts, ALERTS, and one tiles (coverage) query per period shape (4) = 16, however
+    // many SLOs share them.
+    expect(worker.cache.queriesSent).toBeGreaterThanOrEqual(16);
+    expect(Math.max(...worker.cache.queriesPerCycle.values())).toBe(16);
   });
 });
 

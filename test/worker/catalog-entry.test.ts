@@ -21,6 +21,11 @@ describe('catalog entries from the compiled model', () => {
     expect(entry.policies.map((p) => [p.lookBackWindow, p.secondaryWindow, p.severity])).toEqual(
       expect.arrayContaining([['1h', '5m', 'page'], ['6h', '30m', 'page'], ['3d', '6h', 'ticket']]),
     );
+    // The tile recordings' raw expressions, for filling gaps in them from the raw series.
+    expect(Object.keys(entry.rawTiles ?? {})).toEqual(['300', '3600']);
+    expect(entry.rawTiles!['3600']!.total).toMatch(/^sum\(.*\[1h\]/);
+    expect(entry.rawTiles!['300']!.good).toMatch(/\[5m\].* or vector\(0\)$/);
     expect(parseCatalogEntry(JSON.parse(JSON.stringify(entry))).ok).toBe(true);
+    expect(parseCatalogEntry({ ...entry, rawTiles: { '300': { good: 1 } } })).toEqual({ ok: false, issues: ['rawTiles.300: must have good and total queries'] });
   });
 });

@@ -94,12 +94,28 @@ const scenarios = [
       ]),
     ],
   },
+  {
+    // A new SLO with a month of raw history: its recordings cover 10 % of the period, the raw series all of it.
+    // Another whose service is new too (no raw data before its recordings): nothing to backfill, no alert.
+    name: 'recordings cover part of the period while raw data exists',
+    interval: '1m',
+    input_series: [
+      { series: 'vigil_slo_period_recorded_coverage_ratio{slo="new",namespace="shop",service="x"}', values: '0.1+0.00001x1560' },
+      { series: 'vigil_slo_period_coverage_ratio{slo="new",namespace="shop",service="x"}', values: '1x1560' },
+      { series: 'vigil_slo_period_recorded_coverage_ratio{slo="young",namespace="shop",service="y"}', values: '0.1+0.00001x1560' },
+      { series: 'vigil_slo_period_coverage_ratio{slo="young",namespace="shop",service="y"}', values: '0.1+0.00001x1560' },
+    ],
+    promql_expr_test: [
+      atOther('23h', []),
+      atOther('25h', [firing('VigilSloPeriodUncovered', { slo: 'new', namespace: 'shop', service: 'x', severity: 'ticket' })]),
+    ],
+  },
 ];
 
 describe('self-monitoring alert rules', () => {
   it('pass promtool check rules --lint-fatal', async () => {
     const result = await promtool(['check', 'rules', '--lint-fatal', rulesFile]);
-    expect(result.stdout + result.stderr).toContain('SUCCESS: 7 rules found');
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 8 rules found');
     expect(result.code).toBe(0);
   });
 
@@ -112,6 +128,7 @@ describe('self-monitoring alert rules', () => {
       'VigilPrometheusQueriesFailing',
       'VigilRuleReloadFailing',
       'VigilRuleReloadStale',
+      'VigilSloPeriodUncovered',
       'VigilWorkerDown',
       'VigilWorkerReplicaDown',
     ]);

@@ -19,7 +19,7 @@ const result = (burnRates: Record<string, number>, fresh = true): StoredBudgetRe
   namespace: 'slos',
   name: 'checkout-availability',
   fresh,
-  result: { service: 'checkout', evaluatedAtMs: 0, computedAtMs: 0, objective: 0.999, alerts: {}, state: { compliance: 0.99, consumed: 0.5, remaining: 0.5, burnRates, timeToExhaustionSeconds: 1, periodStartMs: 0, periodEndMs: 1, elapsedRatio: 1 } },
+  result: { service: 'checkout', evaluatedAtMs: 0, computedAtMs: 0, objective: 0.999, alerts: {}, state: { compliance: 0.99, consumed: 0.5, remaining: 0.5, burnRates, timeToExhaustionSeconds: 1, periodStartMs: 0, periodEndMs: 1, elapsedRatio: 1, coverage: 1, recordedCoverage: 1, partial: false } },
 });
 const entries = new Map([['slos/checkout-availability', entry]]);
 

@@ -15,8 +15,6 @@ import { errorResponses, SloParams } from '../schemas/common.js';
 import { FlaggerWebhookBody, GateAnswer, GateQuery, GateSelectorQuery, GateSetAnswer } from '../schemas/gate.js';
 import { findSlo } from './slos.js';
 
-/** Below this share of the period covered by recordings, a figure is partial (the worker's threshold). */
-export const COVERAGE_THRESHOLD = 0.99;
 /** The most SLOs one set-gate request evaluates (each may cost one Prometheus query). */
 const MAX_GATE_SLOS = 200;
 
@@ -35,8 +33,8 @@ const echo = (c: GateCriteria) => ({ minBudgetRemaining: c.minBudgetRemaining, m
 
 async function gateOne(ctx: ApiContext, view: SloView, criteria: GateCriteria) {
   const stored = await ctx.results.one(view.key);
-  const coverage = (stored?.result.state as { coverage?: number } | undefined)?.coverage;
-  const partial = coverage !== undefined && coverage < COVERAGE_THRESHOLD;
+  // The worker marks a figure partial when the period's tiles cover less of it than partialCoverageBelow.
+  const partial = stored?.result.state.partial ?? false;
   const rates = criteria.maxBurnRate === undefined ? [] : await lookUpBurnRates(ctx, view, stored, criteria.windows);
   const burnRates = Object.fromEntries(rates.map((r) => [r.window, r.burnRate]));
   const remaining = stored?.result.state.remaining;

@@ -21,6 +21,13 @@ export const Period = Type.Object(
   { additionalProperties: false },
 );
 
+const Coverage = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  description: 'share (0..1) of the period, or of its elapsed part, that the budget figures cover; null when not measured',
+});
+const Partial = Type.Boolean({ description: 'true when coverage is below 0.99: the budget figures describe part of the period only' });
+
 export const Figures = Type.Object(
   {
     fresh: Type.Boolean({ description: 'false when the worker has not refreshed the result for several cycles: do not treat as current' }),
@@ -33,6 +40,11 @@ export const Figures = Type.Object(
     timeToExhaustionSeconds: Nullable(Type.Number({ description: 'null when unknown or never (not burning)' })),
     periodStart: Timestamp,
     periodEnd: Timestamp,
+    coverage: Nullable(Coverage),
+    recordedCoverage: Nullable(
+      Type.Number({ minimum: 0, maximum: 1, description: 'share of the period covered by Vigil’s own recordings alone (the rest, if any, was filled from the raw series)' }),
+    ),
+    partial: Partial,
   },
   { additionalProperties: false },
 );
@@ -49,6 +61,8 @@ export const SloSummary = Type.Object(
     burnRate1h: Nullable(Type.Number()),
     budgetRemaining: Nullable(Type.Number()),
     compliance: Nullable(Type.Number()),
+    coverage: Nullable(Coverage),
+    partial: Partial,
     fresh: Type.Boolean(),
   },
   { additionalProperties: false },
@@ -212,6 +226,106 @@ export const AlertingStrategy = Type.Object(
           budgetConsumedOverLongWindow: Type.Number(),
           totalOutage: DetectionPoint,
           curve: Type.Array(DetectionPoint),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Detection = Nullable(Type.Object({ policy: Type.String(), delaySeconds: Type.Number() }, { additionalProperties: false }));
+const BacktestIncident = Type.Object(
+  {
+    start: Timestamp,
+    end: Timestamp,
+    budgetConsumed: Type.Number({ description: 'share of the period budget its bad events consumed' }),
+    peakBurnRate: Type.Number({ description: 'highest 5m burn rate during it' }),
+    pagedBy: Detection,
+    ticketedBy: Detection,
+  },
+  { additionalProperties: false },
+);
+
+export const BacktestQuery = Type.Object(
+  {
+    range: Type.Optional(Type.String({ maxLength: 16, description: 'how far back to replay, 1h..90d (default 30d)' })),
+    step: Type.Optional(Type.String({ maxLength: 16, description: 'evaluation step; must divide 5m (default 30s)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const BacktestBody = Type.Object(
+  {
+    range: Type.Optional(Type.String({ maxLength: 16, description: 'how far back to replay, 1h..90d (default 30d)' })),
+    step: Type.Optional(Type.String({ maxLength: 16, description: 'evaluation step; must divide 5m (default 30s)' })),
+    goal: Type.Optional(Type.String({ maxLength: 16, pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'candidate goal in percent (default: the SLO’s)' })),
+    includeCurrent: Type.Optional(Type.Boolean({ description: 'also replay the SLO’s own policies, as set "current" (default true)' })),
+    policySets: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 63 }),
+          policies: Type.Array(
+            Type.Object(
+              {
+                name: Type.String({ minLength: 1, maxLength: 253 }),
+                threshold: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }),
+                lookBackWindow: Type.String({ maxLength: 16 }),
+                secondaryWindow: Type.String({ maxLength: 16 }),
+                for: Type.Optional(Type.String({ maxLength: 16 })),
+                severity: Type.String({ enum: ['page', 'ticket'] }),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 1, maxItems: 20 },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 5, description: 'candidate policy sets, replayed side by side' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Backtest = Type.Object(
+  {
+    namespace: Namespace,
+    name: Name,
+    objective: Type.Number(),
+    periodSeconds: Type.Number(),
+    source: Type.String({ enum: ['recorded', 'raw'], description: 'recorded: Vigil’s 5m tile recordings; raw: the SLI’s raw series where those are missing' }),
+    from: Timestamp,
+    to: Timestamp,
+    stepSeconds: Type.Number(),
+    coverage: Type.Number({ description: 'share of the replayed range with data' }),
+    sets: Type.Array(
+      Type.Object(
+        {
+          name: Type.String(),
+          policies: Type.Array(
+            Type.Object(
+              {
+                policy: Type.Object(
+                  { name: Type.String(), severity: Type.String(), threshold: Type.Number(), longWindowSeconds: Type.Number(), shortWindowSeconds: Type.Number(), forSeconds: Type.Number() },
+                  { additionalProperties: false },
+                ),
+                alerts: Type.Array(
+                  Type.Object(
+                    { start: Timestamp, end: Timestamp, durationSeconds: Type.Number(), open: Type.Boolean({ description: 'still firing at the end of the range' }), budgetConsumed: Type.Number() },
+                    { additionalProperties: false },
+                  ),
+                ),
+                perWeek: Type.Number(),
+                firingSeconds: Type.Number(),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          incidents: Type.Array(BacktestIncident, { description: 'runs of 5m tiles burning faster than the budget (burn rate > 1)' }),
+          missed: Type.Array(BacktestIncident, { description: 'incidents of at least significantBudget that no page caught' }),
+          detectionDelaysSeconds: Type.Array(Type.Number(), { description: 'per significant incident that paged: seconds from its start to the first page' }),
+          significantBudget: Type.Number(),
         },
         { additionalProperties: false },
       ),

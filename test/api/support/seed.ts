@@ -26,7 +26,7 @@ export function fixtureResources() {
   ]);
 }
 
-export function result(service: string, overrides: Partial<BudgetResult> & { burn?: Record<string, number>; consumed?: number } = {}): BudgetResult {
+export function result(service: string, overrides: Partial<BudgetResult> & { burn?: Record<string, number>; consumed?: number; coverage?: number } = {}): BudgetResult {
   const now = overrides.computedAtMs ?? Date.now();
   const consumed = overrides.consumed ?? 0.25;
   return {
@@ -43,6 +43,9 @@ export function result(service: string, overrides: Partial<BudgetResult> & { bur
       periodStartMs: now - 30 * 86_400_000,
       periodEndMs: now,
       elapsedRatio: 1,
+      coverage: overrides.coverage ?? 1,
+      recordedCoverage: overrides.coverage ?? 1,
+      partial: (overrides.coverage ?? 1) < 0.99,
     },
     alerts: overrides.alerts ?? {},
   };

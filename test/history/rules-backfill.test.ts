@@ -1,8 +1,8 @@
-/** Tiering of the demo's recording rules for backfill (src/demo/rules-backfill.ts). */
+/** Tiering of the recording rules for backfill, and the passes (src/history/rules-backfill.ts). */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../../src/cli/main.js';
-import { demoRulePasses, recordingTiers } from '../../src/demo/rules-backfill.js';
+import { backfillPasses, recordingTiers } from '../../src/history/rules-backfill.js';
 
 describe('recording-rule tiers', () => {
   it('puts raw-window rates first, ratios derived from them next, the budget last', async () => {
@@ -22,13 +22,19 @@ describe('recording-rule tiers', () => {
     expect(tiers.flat().flatMap((g) => g.rules).every((r) => r.record !== undefined)).toBe(true);
   });
 
-  it('the demo passes cover the month with hourly tiles and the last hours with everything, without overlap', () => {
-    const [month, recent] = demoRulePasses({ start: 0, end: 30 * 86400 });
-    expect(month!.select!.test('vigil:sli_total:rate1h')).toBe(true);
-    expect(month!.select!.test('vigil:sli_total:rate5m')).toBe(false);
-    expect(month!.evalInterval).toBe(3600);
+  it('the passes cover the history with 5m and hourly tiles and the last hours with everything, without a shared timestamp', () => {
+    const end = 30 * 86400 + 1234;
+    const [fiveMinute, hourly, recent] = backfillPasses({ start: 0, end });
+    expect(fiveMinute!.select!.test('vigil:sli_total:rate5m')).toBe(true);
+    expect(fiveMinute!.select!.test('vigil:sli_total:rate1h')).toBe(false);
+    expect([fiveMinute!.start, fiveMinute!.evalInterval]).toEqual([300, 300]);
+    expect(hourly!.select!.test('vigil:sli_good:rate1h')).toBe(true);
+    expect([hourly!.start, hourly!.evalInterval]).toEqual([3600, 3600]);
     expect(recent!.select).toBeUndefined();
-    expect(recent!.start).toBe(30 * 86400 - 6 * 3600);
-    expect(month!.end).toBeLessThan(recent!.start);
+    // The recent pass starts on the hour six hours back; the tile passes end just before it.
+    expect(recent!.start).toBe(Math.floor((end - 6 * 3600) / 3600) * 3600);
+    expect([fiveMinute!.end, hourly!.end]).toEqual([recent!.start - 1, recent!.start - 1]);
+    // A history shorter than the recent span is one pass.
+    expect(backfillPasses({ start: 0, end: 3 * 3600 })).toHaveLength(1);
   });
 });
