@@ -90,7 +90,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     return fail(io, `cannot reach Prometheus at ${url}: ${(error as Error).message}`);
   }
   const started = performance.now();
-  let lastDraw = 0;
+  let lastDraw = Number.NEGATIVE_INFINITY; // the first update always draws, then at most one line per interval
   const tty = (process.stderr as { isTTY?: boolean }).isTTY === true;
   const progress = (done: number, total: number, what: string) => {
     const share = total > 0 ? done / total : 1;
