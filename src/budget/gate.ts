@@ -81,6 +81,6 @@ export function evaluateGate(input: GateInput, criteria: GateCriteria): GateVerd
 }
 
 /** Several SLOs (a service, a selector): the gate passes only when every SLO's gate passes, and at least one SLO matched. */
-export function combineVerdicts(verdicts: readonly GateVerdict[]): boolean {
+export function combineVerdicts(verdicts: ReadonlyArray<Pick<GateVerdict, 'pass'>>): boolean {
   return verdicts.length > 0 && verdicts.every((v) => v.pass);
 }

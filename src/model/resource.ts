@@ -34,3 +34,9 @@ export interface ObjectRef {
 }
 
 export const refKey = (ref: ObjectRef): string => `${ref.namespace}/${ref.name}`;
+
+/** `NAMESPACE/NAME` as people type it on a command line or in a webhook's metadata; undefined when it is not one. */
+export function parseObjectRef(text: string): ObjectRef | undefined {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);
+  return match ? { namespace: match[1]!, name: match[3]! } : undefined;
+}

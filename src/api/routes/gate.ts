@@ -5,6 +5,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { parseObjectRef } from '../../model/resource.js';
 import { combineVerdicts, defaultGateCriteria, evaluateGate, type GateCriteria } from '../../budget/gate.js';
 import { requireNamespace, type Access } from '../auth/access.js';
 import type { ApiContext } from '../context.js';
@@ -56,21 +57,19 @@ async function gateOne(ctx: ApiContext, view: SloView, criteria: GateCriteria) {
 async function gateSet(ctx: ApiContext, access: Access, namespace: string, filter: { service?: string; slos?: readonly string[] }, criteria: GateCriteria) {
   await requireNamespace(access, namespace);
   const snapshot = await ctx.index.current();
-  let views: readonly SloView[];
-  if (filter.slos && filter.slos.length > 0) {
-    views = filter.slos.map((name) => {
-      const view = snapshot.byKey.get(`${namespace}/${name}`);
-      if (!view) throw apiError('SLO_NOT_FOUND', `SLO ${namespace}/${name} not found`);
-      return view;
-    });
-  } else {
-    views = snapshot.sorted.filter((v) => v.namespace === namespace && (filter.service === undefined || v.service === filter.service));
-  }
-  if (filter.service !== undefined) views = views.filter((v) => v.service === filter.service);
+  const named =
+    filter.slos && filter.slos.length > 0
+      ? filter.slos.map((name) => {
+          const view = snapshot.byKey.get(`${namespace}/${name}`);
+          if (!view) throw apiError('SLO_NOT_FOUND', `SLO ${namespace}/${name} not found`);
+          return view;
+        })
+      : snapshot.sorted.filter((v) => v.namespace === namespace);
+  const views: readonly SloView[] = filter.service === undefined ? named : named.filter((v) => v.service === filter.service);
   if (views.length === 0) throw apiError('SLO_NOT_FOUND', `no SLO in namespace ${namespace}${filter.service ? ` for service ${filter.service}` : ''}${filter.slos?.length ? ` named ${filter.slos.join(', ')}` : ''}`);
   if (views.length > MAX_GATE_SLOS) throw apiError('INVALID_REQUEST', `the gate matches ${views.length} SLOs; narrow it to at most ${MAX_GATE_SLOS} (service= or slo=)`);
   const slos = await Promise.all(views.map((v) => gateOne(ctx, v, criteria)));
-  const pass = combineVerdicts(slos.map((s) => ({ pass: s.pass, reasons: [], unknown: s.unknown })));
+  const pass = combineVerdicts(slos);
   const reasons = slos.filter((s) => !s.pass).map((s) => `${s.namespace}/${s.name}: ${s.reasons.filter((r) => r.blocking).map((r) => r.message).join('; ')}`);
   return { pass, reasons, criteria: echo(criteria), slos };
 }
@@ -162,9 +161,9 @@ export const gateRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
       if (metadata.slo) {
         const refs = metadata.slo.split(',').map((s) => s.trim()).filter(Boolean);
         const parsed = refs.map((ref) => {
-          const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(ref);
-          if (!match) throw apiError('INVALID_REQUEST', `metadata.slo must be NAMESPACE/NAME (comma-separated for several), got "${ref}"`);
-          return { namespace: match[1]!, name: match[3]! };
+          const parsedRef = parseObjectRef(ref);
+          if (!parsedRef) throw apiError('INVALID_REQUEST', `metadata.slo must be NAMESPACE/NAME (comma-separated for several), got "${ref}"`);
+          return parsedRef;
         });
         const namespaces = new Set(parsed.map((p) => p.namespace));
         if (namespaces.size !== 1) throw apiError('INVALID_REQUEST', 'metadata.slo: every SLO of one gate must be in the same namespace');

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseObjectRef } from '../../model/resource.js';
 import { parseCommandArgs, usageError } from '../command-args.js';
 import type { CommandIo } from '../io.js';
 
@@ -87,9 +88,9 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     for (const w of v.window ?? []) query.append('window', w);
     if (v['allow-unknown']) query.set('allowUnknown', 'true');
     slos = (v.slo ?? []).map((ref) => {
-      const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(ref);
-      if (!m) throw new Error(`--slo must be NAMESPACE/NAME, got "${ref}"`);
-      return { namespace: m[1]!, name: m[3]! };
+      const parsed = parseObjectRef(ref);
+      if (!parsed) throw new Error(`--slo must be NAMESPACE/NAME, got "${ref}"`);
+      return parsed;
     });
     for (const s of v.selector ?? []) {
       const m = /^(namespace|service)=(.+)$/.exec(s);

@@ -4,6 +4,7 @@
  * any other tool that evaluates a query.
  */
 import { formatIssue } from '../../model/issue.js';
+import { parseObjectRef } from '../../model/resource.js';
 import { parseDuration } from '../../model/duration.js';
 import { canaryQueries, ISTIO_WORKLOAD_LABEL, type CanaryRestriction } from '../../rules/canary-query.js';
 import { compile } from '../../rules/compile.js';
@@ -51,7 +52,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   if (!args.ok) return args.exitCode;
   const v = args.values;
   if (!v.file?.length) return usageError('render', 'at least one -f FILE|DIR is required', usage, io);
-  const ref = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(v.slo ?? '');
+  const ref = parseObjectRef(v.slo ?? '');
   if (!ref) return usageError('render', v.slo === undefined ? '--slo NAMESPACE/NAME is required' : `--slo must be NAMESPACE/NAME, got "${v.slo}"`, usage, io);
   if (!outputs.includes(v.output as Output)) return usageError('render', `--output must be one of ${outputs.join(', ')}`, usage, io);
   const window = parseDuration(v.window);
@@ -69,8 +70,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
 
   const loaded = loadResources(v.file, io.cwd, { builtins: !v['no-builtins'] });
   const result = compile(loaded.resources);
-  const namespace = ref[1]!;
-  const name = ref[3]!;
+  const { namespace, name } = ref;
   const compiled = result.slos.find((s) => s.namespace === namespace && s.name === name);
   if (!compiled) {
     const own = [...loaded.issues, ...result.issues].filter((i) => i.level === 'error' && i.namespace === namespace && i.name === name);
