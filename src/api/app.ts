@@ -6,7 +6,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import underPressure from '@fastify/under-pressure';
+import underPressure, { TYPE_EVENT_LOOP_DELAY } from '@fastify/under-pressure';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -63,6 +63,9 @@ export interface ApiOptions {
   readonly indexCheckEveryMs?: number;
 }
 
+/** How often load shedding samples the event loop and heap (the plugin's default, stated for the start-up rule). */
+const pressureSampleMs = 1000;
+
 export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
@@ -105,10 +108,24 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     now,
   };
 
+  // Load shedding measures the event loop while the API serves. The plugin's delay histogram starts when it
+  // is registered, so its first readings include building the rest of the app (ready() compiles every route
+  // schema: hundreds of ms of blocked loop on a busy machine) and a restarted API answered 503 OVERLOADED for
+  // about a second after it came up (the chaos soak, after SIGKILL). A reading is the mean over the sample
+  // interval before it, so one in force less than two intervals after the app was built may cover the build:
+  // those readings are ignored. Heap pressure always counts.
+  let builtAt: number | undefined;
+  const measuresServing = () => builtAt !== undefined && performance.now() - builtAt >= 2 * pressureSampleMs;
+  const retryAfterSeconds = 5;
   await app.register(underPressure, {
+    sampleInterval: pressureSampleMs,
     maxEventLoopDelay: options.underPressure?.maxEventLoopDelay ?? 1000,
     maxHeapUsedBytes: options.underPressure?.maxHeapUsedBytes ?? 1024 ** 3,
-    retryAfter: 5,
+    pressureHandler: (_request, reply, type) => {
+      if (type === TYPE_EVENT_LOOP_DELAY && !measuresServing()) return;
+      void reply.header('Retry-After', retryAfterSeconds);
+      return Promise.reject(apiError('OVERLOADED', 'the server is overloaded; retry shortly'));
+    },
   });
   if (options.rateLimitPerMinute !== false) {
     await app.register(rateLimit, {
@@ -145,5 +162,6 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.ready();
+  builtAt = performance.now();
   return app;
 }

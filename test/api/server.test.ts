@@ -87,6 +87,38 @@ describe('listening server', () => {
     expect(res.headers.get('retry-after')).toBe('5');
   });
 
+  it('does not shed load because of its own start-up, and still sheds it for a stalled loop once serving', async () => {
+    // The start-up stall (a restarted process loading modules and compiling route schemas) lands in the first
+    // event-loop reading after the app is built; a slow loop after that is real pressure.
+    const stall = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // The loop is blocked on purpose.
+      }
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await using server = await startApiServer({ redisUrl: fx.server.url, prometheusUrl: 'http://127.0.0.1:9', listen: { host: '127.0.0.1', port: 0 }, auth: 'none', logger, cycleMs: 60_000, underPressure: { maxEventLoopDelay: 50 } });
+    const builtAt = performance.now();
+    stall(1200);
+    await sleep(50); // the load-shedding sample taken right after the stall has run
+    expect(server.app.memoryUsage().eventLoopDelay).toBeGreaterThan(50);
+    const base = `http://127.0.0.1:${server.address.port}`;
+    const early = await fetch(`${base}/api/v1/templates`);
+    expect(performance.now() - builtAt).toBeLessThan(2000); // still within the readings that cover the start-up
+    expect(early.status).toBe(200);
+
+    // Serving now: a loop kept busy (200 ms blocks for over two sample intervals) is shed.
+    await sleep(Math.max(0, builtAt + 2100 - performance.now()));
+    for (const busyUntil = performance.now() + 2500; performance.now() < busyUntil; ) {
+      stall(200);
+      await sleep(1);
+    }
+    const late = await fetch(`${base}/api/v1/templates`);
+    expect(late.status).toBe(503);
+    expect(await late.json()).toMatchObject({ error: 'OVERLOADED' });
+    expect(late.headers.get('retry-after')).toBe('5');
+  });
+
   it('without Redis: /healthz 200, /readyz and data routes 503 REDIS_UNAVAILABLE, never 500', async () => {
     const nowhere = await freePort();
     await using server = await startApiServer({ redisUrl: `redis://127.0.0.1:${nowhere}`, prometheusUrl: 'http://127.0.0.1:9', listen: { host: '127.0.0.1', port: 0 }, auth: 'none', logger, cycleMs: 60_000 });
