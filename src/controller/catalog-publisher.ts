@@ -42,6 +42,8 @@ export interface CatalogPublisherOptions {
   readonly mayWrite?: () => boolean;
   /** How often to check that Redis still holds the catalog (its version key); 0 = never. Default 10 s. */
   readonly lossCheckMs?: number;
+  /** Longest wait for the last write when closing. Default 2 s. */
+  readonly closeFlushTimeoutMs?: number;
 }
 
 export class CatalogPublisher implements SloPublisher {
@@ -172,12 +174,32 @@ export class CatalogPublisher implements SloPublisher {
     }
   }
 
+  /**
+   * Writes what is pending if Redis answers, without waiting on one that does not: shutting down while Redis
+   * is unreachable used to retry for half a minute (each command waits out the client's reconnects). Nothing
+   * is lost by giving up: the next controller rewrites the whole catalog when it starts.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.lossTimer) clearInterval(this.lossTimer);
     this.options.redis.off('ready', this.onReady);
-    await this.flush();
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.options.redis.status !== 'ready') {
+      this.options.logger.warn({ redis: this.options.redis.status }, 'Redis is unreachable: SLO catalog changes not yet written, if any, are left to the next controller');
+      return;
+    }
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      deadline = setTimeout(() => resolve(true), this.options.closeFlushTimeoutMs ?? 2_000);
+    });
+    try {
+      if (await Promise.race([this.flush().then(() => false), timedOut])) {
+        this.options.logger.warn('Redis did not take the last SLO catalog write in time: it is left to the next controller');
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 /** `vigil controller` as a process: directory mode against a real Prometheus, Kubernetes mode against the loopback API server; SIGTERM exits cleanly. */
 import { writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -68,6 +69,36 @@ describe('vigil controller (process)', () => {
     expect(status.resources['ServiceLevelObjective/team-a/cli']!.conditions.find((c) => c.type === 'Ready')!.status).toBe('True');
     proc.child.kill('SIGTERM');
     expect(await exitCode(proc)).toBe(0);
+  });
+
+  it('directory mode: SIGTERM while Redis is unreachable exits promptly instead of retrying the catalog publish', async () => {
+    // Unreachable as in a network partition: connections are accepted and never answered, so every Redis
+    // command waits out the client's connect timeouts (the old shutdown waited on them for half a minute).
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanup.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    });
+    const redisPort = (silent.address() as AddressInfo).port;
+    const resources = await tempDir('cli-resources');
+    const rules = await tempDir('cli-rules');
+    cleanup.push(resources.remove, rules.remove);
+    await writeFile(join(resources.path, 'slos.yaml'), [template('availability'), slo('cli')].map((d) => stringify(d)).join('---\n'));
+    const [nowhere, port] = await Promise.all([freePort(), freePort()]);
+    const proc = vigil(['--source', `dir:${resources.path}`, '--rules-dir', rules.path, '--prometheus-url', `http://127.0.0.1:${nowhere}`, '--redis-url', `redis://127.0.0.1:${redisPort}`, '--check-rules', 'none', '--listen', `127.0.0.1:${port}`, '--log-level', 'info']);
+    cleanup.push(() => proc.stop('SIGKILL'));
+    await waitFor('the SLO reconciled (its catalog write pending on Redis)', async () => {
+      if (proc.child.exitCode !== null) throw new Error(proc.output());
+      return proc.output().includes('"resource":"ServiceLevelObjective/team-a/cli","msg":"resource ready"') && sockets.size > 0;
+    }, { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000)); // the publisher's batched write has started
+    const asked = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await exitCode(proc)).toBe(0);
+    expect(Date.now() - asked).toBeLessThan(15_000);
+    expect(proc.output(), proc.output()).toContain('left to the next controller');
   });
 
   it('Kubernetes mode: reconciles, holds the Lease, and releases it on SIGTERM', async () => {
