@@ -243,6 +243,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
   const wrongExamples: string[] = [];
   const unexpectedExamples: string[] = [];
+  /** Unexpected 5xx per error code and the phase it fell in (start-up, or the last fault begun). */
+  const unexpectedByPhase = new Map<string, number>();
+  let phase = 'start-up';
+  const countUnexpected = (what: string) => unexpectedByPhase.set(`${what} during ${phase}`, (unexpectedByPhase.get(`${what} during ${phase}`) ?? 0) + 1);
 
   try {
     log(`soak (${options.label}): ${specs.length} SLOs, ${entities} health entities, ${Math.round(options.durationMs / 1000)} s of faults, cycle ${options.cycleMs / 1000} s`);
@@ -472,6 +476,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             if (response.status === 503 && expected503(at, errorCode(text))) report.expected503++;
             else {
               report.unexpected5xx++;
+              countUnexpected(`${response.status} ${errorCode(text) ?? ''}`.trim());
               if (unexpectedExamples.length < 5) unexpectedExamples.push(`${response.status} ${path} at +${Math.round((at - began) / 1000)} s: ${text.slice(0, 200)}`);
             }
           }
@@ -479,6 +484,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           if (apiDown) report.refusedWhileApiDown++;
           else {
             report.unexpected5xx++;
+            countUnexpected('no answer');
             if (unexpectedExamples.length < 5) unexpectedExamples.push(`no answer ${path} at +${Math.round((at - began) / 1000)} s`);
           }
         }
@@ -574,6 +580,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         problems(obs, 0);
         await sleep(Math.min(5000, Math.max(0, due - Date.now())));
       }
+      phase = `fault ${faults.indexOf(fault) + 1} of ${faults.length}`;
       await fault.run();
     }
     while (Date.now() < scheduleStart + options.durationMs) {
@@ -619,6 +626,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
     if (wrongExamples.length) log(`wrong figures, e.g.: ${wrongExamples.join('; ')}`);
     if (unexpectedExamples.length) log(`unexpected 5xx, e.g.: ${unexpectedExamples.join('; ')}`);
+    if (unexpectedByPhase.size) log(`unexpected 5xx by phase: ${[...unexpectedByPhase].map(([k, n]) => `${n}× ${k}`).join('; ')}`);
     return result;
   } finally {
     for (const cleanup of cleanups.reverse()) {
