@@ -62,9 +62,15 @@ export function buildRuleGroups(input: RuleInput): RuleGroup[] {
     return binary('-', number(1), binary('/', tiles(series.sliGood(source.tileMs)), tiles(series.sliTotal(source.tileMs))));
   };
 
+  // A derived window an alert reads is recorded in the alert's group, before the alerts: Prometheus runs
+  // groups independently, in no fixed order and at their own phase, so an alert reading it from the long
+  // group would see a tile boundary up to one long interval plus one short interval late (the backtest and
+  // test/deploy/live-backtest.test.ts model the alert at the evaluation that crosses the boundary). The
+  // other derived windows (dashboards, the worker) stay in the cheaper long group.
+  const alertWindows = new Set(input.policies.flatMap((p) => [p.longWindowMs, p.shortWindowMs]));
   for (const source of [...input.windows].sort((a, b) => a.windowMs - b.windowMs)) {
     const rule = record(series.errorRatio(source.windowMs), errorRatio(source));
-    (source.kind === 'raw' ? short : long).push(rule);
+    (source.kind === 'raw' || alertWindows.has(source.windowMs) ? short : long).push(rule);
   }
   long.push(record(series.errorRatioPeriod, errorRatio(input.period)));
   long.push(record(series.objective, call('vector', number(slo.objective))));

@@ -8,12 +8,27 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadResources } from '../../src/resources/load-resources.js';
 import { canaryQueries } from '../../src/rules/canary-query.js';
 import { compile } from '../../src/rules/compile.js';
+import { historySlo } from '../../src/cli/history-slo.js';
 import { startDemoStack, type DemoStack } from '../../src/demo/stack.js';
 import { waitFor } from '../support/processes.js';
 import { dashboardFiles, emptyQueries } from './dashboard-queries.js';
 
 const root = join(import.meta.dirname, '../..');
+const demoSlos = compile(loadResources([join(root, 'deploy/demo/resources')], root).resources).slos.map(historySlo);
 let stack: DemoStack;
+
+interface Figures {
+  evaluatedAt: string;
+  periodStart: string;
+  periodEnd: string;
+  compliance: number | null;
+  budgetConsumed: number | null;
+  coverage: number | null;
+  recordedCoverage: number | null;
+  partial: boolean;
+}
+/** Each demo SLO's figures as the API first served them: the worker's first cycle (cycles are 5 s apart). */
+const firstFigures = new Map<string, Figures>();
 
 beforeAll(async () => {
   stack = await startDemoStack({
@@ -23,6 +38,18 @@ beforeAll(async () => {
     scrapeInterval: '5s',
     cycle: '5s',
   });
+  await waitFor(
+    "every demo SLO's first figures",
+    async () => {
+      for (const slo of demoSlos) {
+        if (firstFigures.has(slo.entry.name)) continue;
+        const body = (await (await fetch(`${stack.urls.api}/api/v1/slos/shop/${slo.entry.name}`)).json()) as { current: Figures | null };
+        if (body.current) firstFigures.set(slo.entry.name, body.current);
+      }
+      return firstFigures.size === demoSlos.length ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -75,6 +102,29 @@ it('an injected checkout outage pages through Alertmanager, and the API shows th
   if (!queries.ok) throw new Error(queries.message);
   const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: queries.queries.burnRate })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
   expect(Number(body.data.result[0]?.value[1])).toBeGreaterThan(500);
+});
+
+it("the first cycle's budget figures equal the raw counters' exact ratio within 0.1 %, and say how much of the period is covered", async () => {
+  for (const slo of demoSlos) {
+    const name = slo.entry.name;
+    const first = firstFigures.get(name)!;
+    const at = Date.parse(first.evaluatedAt) / 1000;
+    const start = Date.parse(first.periodStart) / 1000;
+    // The tile recordings' raw expressions (rates over 5m) as increases over the period up to the evaluation.
+    const raw = slo.entry.rawTiles!['300']!;
+    const over = (expr: string) => `(${expr.replaceAll('rate(', 'increase(').replaceAll('[5m]', `[${Math.round(at - start)}s]`)})`;
+    const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: `1 - ${over(raw.good)} / ${over(raw.total)}`, time: String(at) })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+    const exact = Number(body.data.result[0]?.value[1]);
+    expect(exact, `${name}: raw error ratio`).toBeGreaterThan(0);
+    const elapsed = 'calendar' in slo.entry.period ? (at - start) / (Date.parse(first.periodEnd) / 1000 - start) : 1;
+    const expected = (exact * elapsed) / (1 - slo.objective);
+    expect(Math.abs(first.budgetConsumed! - expected) / expected, `${name}: consumed ${first.budgetConsumed} vs ${expected} from the raw counters`).toBeLessThan(0.001);
+    expect(Math.abs(1 - first.compliance! - exact) / exact, `${name}: compliance ${first.compliance} vs ${1 - exact}`).toBeLessThan(0.001);
+    // Coverage: the demo backfills 8 days, so periods longer than that are partly covered, and say so.
+    const covered = Math.min(1, (8 * 86_400) / (at - start));
+    expect(first.coverage, `${name}: coverage`).toBeCloseTo(covered, 2);
+    expect(first.partial, `${name}: partial`).toBe(covered < 0.99);
+  }
 });
 
 /** Services with a live incident in this test (src/demo/mesh.ts demoIncidents): a burn page for them is true. */

@@ -11,6 +11,8 @@ export interface PrometheusOptions {
   /** Extra scrape configs, as YAML list items. */
   scrapeConfigsYaml?: string;
   retention?: string;
+  /** More command-line flags (e.g. --rules.alert.for-grace-period=0s). */
+  extraArgs?: readonly string[];
 }
 
 export interface RunningPrometheus {
@@ -54,6 +56,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
       '--log.level=warn',
+      ...(options.extraArgs ?? []),
     ],
     `${url}/-/ready`,
     dir,
