@@ -65,6 +65,22 @@ async function choosePorts(wanted: DemoPorts): Promise<DemoPorts> {
   return chosen as unknown as DemoPorts;
 }
 
+/** GET …/backtest for each SLO until it answers (the catalog reaches the API a moment after start); logs a line each. */
+async function backtestEach(api: string, slos: readonly string[], range: string, log: (line: string) => void, signal: AbortSignal): Promise<void> {
+  for (const slo of slos) {
+    for (let attempt = 0; attempt < 60 && !signal.aborted; attempt++) {
+      const res = await fetch(`${api}/api/v1/slos/${slo}/backtest?range=${range}`, { signal }).catch(() => undefined);
+      if (res?.ok) {
+        const body = (await res.json()) as { sets: Array<{ policies: Array<{ policy: { name: string }; alerts: unknown[] }> }> };
+        log(`backtest ${slo} over ${range}: ${body.sets[0]?.policies.map((p) => `${p.policy.name} ${p.alerts.length}`).join(', ')} alert(s) (SLO detail dashboard)`);
+        break;
+      }
+      await res?.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
 /**
  * Prometheus's /alerts and /rules pages. Debian's Prometheus 2.x is built without the React UI, so only
  * /classic/alerts and /classic/rules answer there; upstream builds answer both (Prometheus 3 has no /classic).
@@ -90,8 +106,10 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const start = (command: string, args: readonly string[]) => startProcess(command, args, { cwd: root, keepChars: 50_000 });
   let receiver: AlertReceiver | undefined;
   let traffic: TrafficServer | undefined;
+  const backtests = new AbortController();
   const stop = async () => {
     // Vigil first (it writes rules and reloads Prometheus), then what it talks to.
+    backtests.abort();
     for (const name of ['vigil', 'prometheus', 'alertmanager', 'redis']) await children[name]?.stop('SIGTERM', 15_000);
     await traffic?.close();
     await receiver?.close();
@@ -192,6 +210,14 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--log-level=warn',
     ]);
     await waitFor('vigil all', () => answersOk(`${urls.api}/readyz`), { ...ready, timeoutMs: 120_000, process: children.vigil });
+    // The SLO detail dashboard shows each SLO's last backtest: run one per demo SLO over the backfilled
+    // history once the API knows them (in the background; stop() cancels it).
+    if (days > 0) {
+      const slos = compile(loadResources([resources], root).resources).slos.map((s) => `${s.namespace}/${s.name}`);
+      void backtestEach(urls.api, slos, `${Math.min(days, 90)}d`, log, backtests.signal).catch((error: Error) => {
+        if (!backtests.signal.aborted) log(`backtest: ${error.message}`);
+      });
+    }
     return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output() ?? '', stop };
   } catch (error) {
     await stop();
