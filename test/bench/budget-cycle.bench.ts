@@ -86,7 +86,23 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   const catalogStarted = performance.now();
   await syncSloCatalog(redis, Array.from({ length: n }, (_, i) => entry(i)));
   const catalogMs = performance.now() - catalogStarted;
-  const reader = createPrometheusReader({ url: prometheusUrl, timeoutMs: 30_000 });
+  const base = createPrometheusReader({ url: prometheusUrl, timeoutMs: 30_000 });
+  // Each query's wall time, so the report names what a cycle waits for.
+  const timings: Array<{ expr: string; ms: number; at: number }> = [];
+  const reader: typeof base = {
+    ...base,
+    get queries() {
+      return base.queries;
+    },
+    instantQuery: async (expr, evalTimeMs) => {
+      const started = performance.now();
+      try {
+        return await base.instantQuery(expr, evalTimeMs);
+      } finally {
+        timings.push({ expr, ms: performance.now() - started, at: Date.now() });
+      }
+    },
+  };
   const startedAt = Date.now();
   const worker = await startBudgetWorker({
     redisUrl,
@@ -117,6 +133,11 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   await waitFor('steady cycle', async () => (await computedSince(boundary)) === n, { timeoutMs: 300_000, intervalMs: 100 });
   const steadyCycleMs = Date.now() - boundary;
   const queriesPerCycle = reader.queries - queriesBefore;
+  const slowest = timings
+    .filter((t) => t.at >= boundary)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((t) => `${(t.ms / 1000).toFixed(2)} s ${t.expr.length > 90 ? `${t.expr.slice(0, 90)}…` : t.expr}`);
   const total = await usedMemory(redis);
   const results = Number(await redis.memory('USAGE', redisKeys.budgetResults, 'SAMPLES', '0'));
   const catalog = Number(await redis.memory('USAGE', redisKeys.sloCatalog, 'SAMPLES', '0'));
@@ -129,7 +150,7 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   const exposedSeries = exposition.split('\n').filter((l) => l && !l.startsWith('#')).length;
   await worker.close();
   redis.disconnect();
-  return { n, catalogMs, reconcileMs, firstCycleMs, steadyCycleMs, queriesPerCycle, perSlo: (total - baseline) / n, resultsPerSlo: results / n, catalogPerSlo: catalog / n, counts, scrapeMs, exposedSeries, expositionBytes: exposition.length };
+  return { n, catalogMs, reconcileMs, firstCycleMs, steadyCycleMs, queriesPerCycle, slowest, perSlo: (total - baseline) / n, resultsPerSlo: results / n, catalogPerSlo: catalog / n, counts, scrapeMs, exposedSeries, expositionBytes: exposition.length };
 }
 
 const dir = await tempDir('bench-budget');
@@ -154,6 +175,7 @@ try {
         `  first cycle (start → all results) ${(m.firstCycleMs / 1000).toFixed(2)} s`,
         `  steady cycle (boundary → all)     ${(m.steadyCycleMs / 1000).toFixed(2)} s   (target < 30 s)`,
         `  Prometheus queries per cycle      ${m.queriesPerCycle}`,
+        `  slowest queries of that cycle     ${m.slowest.join('\n                                    ')}`,
         `  Redis memory per SLO (INFO)       ${(m.perSlo / 1024).toFixed(2)} KB   (target < 4 KB; catalog, schedulers, next jobs, results)`,
         `    results hash per SLO            ${m.resultsPerSlo.toFixed(0)} B (MEMORY USAGE)`,
         `    catalog hash per SLO            ${m.catalogPerSlo.toFixed(0)} B (MEMORY USAGE)`,
