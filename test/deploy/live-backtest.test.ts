@@ -16,8 +16,10 @@
  *   alert's start from `ALERTS_FOR_STATE` (with --rules.alert.for-grace-period=0s, so the restore holds nothing
  *   back). Those starts are not the backtest's: they are where Prometheus itself, evaluating each alert's
  *   expression over the backfilled recordings (a range query at the evaluation step), finds the condition
- *   began. A restore moves a start later by the time between that series' last sample and the restore (about
- *   a second), so a restored alert may fire one evaluation after an uninterrupted one would: within the bound.
+ *   began. A restore moves a start later by the time between that series' last sample and the restore, so a
+ *   restored alert may fire later than an uninterrupted one would: the starts are asserted no earlier than one
+ *   evaluation before the backtest's and no later than two after (measured: 0 or 1 evaluation late in four
+ *   runs, 2 in one on a heavily loaded machine); every end within one evaluation.
  * - The schedule puts, inside the stretch, a firing start and end of the fast page (users), a firing start of
  *   the slow and of the fast page (cart), and the ticket firing throughout (cart). A ticket reads only derived
  *   windows, so it can start only at a 5-minute tile boundary: shipping's ticket starts at the first boundary
@@ -209,7 +211,7 @@ const transitions = (states: readonly boolean[]): Transition[] =>
   states.flatMap((s, i) => (i > 0 && s !== states[i - 1] ? [{ kind: s ? ('start' as const) : ('end' as const), index: i }] : []));
 
 describe('backtest against a live Prometheus', () => {
-  it('fires at every evaluation of the live stretch exactly as Prometheus’s ALERTS do, each start and end within one evaluation interval', async () => {
+  it('fires at every evaluation of the live stretch as Prometheus’s ALERTS do: each end within one evaluation, each restored start from one before to two after', async () => {
     const end = LIVE_END;
     const fetchRange = httpRangeFetcher(prometheus!.url);
     const summary: string[] = [];
@@ -253,7 +255,12 @@ describe('backtest against a live Prometheus', () => {
         const p = transitions(fromPrometheus);
         const b = transitions(fromBacktest);
         const what = `${name} ${policy}: Prometheus ${JSON.stringify(p)} backtest ${JSON.stringify(b)} over ${evals.length} evaluations`;
-        const agree = b.length === p.length && p.every((x, i) => x.kind === b[i]!.kind && Math.abs(x.index - b[i]!.index) <= 1);
+        // Ends, and anything Prometheus decides from its own evaluations: within one evaluation. A start in the
+        // stretch comes from a restored pending alert, which the restore may hold back by the time between its
+        // last ALERTS_FOR_STATE sample and the restore (measured: 0 to 2 evaluations late on a loaded machine,
+        // never early).
+        const within = (x: Transition, y: Transition) => (x.kind === 'end' ? Math.abs(x.index - y.index) <= 1 : x.index - y.index >= -1 && x.index - y.index <= 2);
+        const agree = b.length === p.length && p.every((x, i) => x.kind === b[i]!.kind && within(x, b[i]!));
         if (!agree) disagreements.push(what);
         for (const x of p) (x.kind === 'start' ? starts : ends).set(`${name} ${policy}`, evals[x.index]! - P);
         summary.push(`${name} ${policy}: ${fromPrometheus.filter(Boolean).length}/${evals.length} firing, transitions ${p.map((x) => `${x.kind}@P+${(evals[x.index]! - P).toFixed(0)}s`).join(' ') || 'none'}`);
