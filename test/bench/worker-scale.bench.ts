@@ -71,7 +71,10 @@ async function measure(redisUrl: string, prometheusUrl: string, count: number, f
         await waitFor('steady cycle', async () => (await computedSince(redis, boundary)) === N, { timeoutMs: 300_000, intervalMs: 100 });
         cycles.push(Date.now() - boundary);
       }
-      return { firstCycleMs, cycles };
+      const logs = workers.map((w) => w.output()).join('\n');
+      const count = (text: string) => logs.split(text).length - 1;
+      // Events that explain a slow cycle: a job whose lock lapsed (requeued after the stalled interval), a Worker replaced.
+      return { firstCycleMs, cycles, stalledJobs: count('stalled budget job returned to the queue'), replacedWorkers: count('replacing it') };
     } finally {
       await Promise.all(workers.map((w) => w.stop('SIGTERM')));
     }
@@ -93,12 +96,12 @@ try {
     { name: 'Redis Cluster (3 masters)', url: cluster.url, flush: async () => void (await cluster.cli(await cluster.masterOf(redisKeys.budgetResults), 'FLUSHALL')) },
   ];
   process.stdout.write(`\n${N} SLOs, cycle ${CYCLE_MS / 1000} s, concurrency 100 per process, ${MEASURED_CYCLES} measured cycles, 2 shared cores\n`);
-  process.stdout.write(`${'store'.padEnd(28)}${'processes'.padEnd(11)}${'first cycle'.padEnd(13)}${'median steady cycle'.padEnd(21)}cycles (s)\n`);
+  process.stdout.write(`${'store'.padEnd(28)}${'processes'.padEnd(11)}${'first cycle'.padEnd(13)}${'median steady cycle'.padEnd(21)}${'cycles (s)'.padEnd(24)}jobs requeued, Workers replaced\n`);
   for (const target of targets) {
     for (const count of PROCESS_COUNTS) {
       const m = await measure(target.url, prometheus.url, count, target.flush);
       process.stdout.write(
-        `${target.name.padEnd(28)}${String(count).padEnd(11)}${`${(m.firstCycleMs / 1000).toFixed(2)} s`.padEnd(13)}${`${(median(m.cycles) / 1000).toFixed(2)} s`.padEnd(21)}${m.cycles.map((c) => (c / 1000).toFixed(2)).join(', ')}\n`,
+        `${target.name.padEnd(28)}${String(count).padEnd(11)}${`${(m.firstCycleMs / 1000).toFixed(2)} s`.padEnd(13)}${`${(median(m.cycles) / 1000).toFixed(2)} s`.padEnd(21)}${m.cycles.map((c) => (c / 1000).toFixed(2)).join(', ').padEnd(24)}${m.stalledJobs}, ${m.replacedWorkers}\n`,
       );
     }
   }
