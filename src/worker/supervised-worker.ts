@@ -195,9 +195,9 @@ export function startSupervisedWorker<Data, Result>(options: SupervisedWorkerOpt
       const reason = stallReason(previous, observation);
       previous = observation;
       if (!reason || closed) return false;
-      options.onStall?.({ reason, due, idleMs: due.atMs - observation.lastFetchAttemptMs });
       stalledSince ??= now();
       startedAtStall = jobsStarted;
+      options.onStall?.({ reason, due, idleMs: due.atMs - observation.lastFetchAttemptMs });
       replacements++;
       previous = undefined;
       const old = current;

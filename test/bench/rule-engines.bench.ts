@@ -240,7 +240,7 @@ try {
   row('rule evaluation failures in the window', String(promFigures.failures), String(vmFigures.failures));
   row('CPU seconds per minute (scraping included)', promFigures.cpuSecondsPerMinute.toFixed(1), `${vmFigures.cpuSecondsPerMinute.toFixed(1)} (VM + vmalert)`);
   row('resident memory at the end', `${(promRss / 1e6).toFixed(0)} MB`, `${(vmRss / 1e6).toFixed(0)} MB (VM + vmalert)`);
-  row('samples read per cycle (sampled, scaled)', promFigures.sampledSamplesPerCycle.toExponential(2), vmFigures.sampledSamplesPerCycle.toExponential(2));
+  row('samples read, every group evaluated once (sampled, scaled)', promFigures.sampledSamplesPerCycle.toExponential(2), vmFigures.sampledSamplesPerCycle.toExponential(2));
   row('rows read by vmalert\'s queries per minute (live)', '—', vmFigures.liveRowsPerMinute!.toExponential(2));
 } finally {
   for (const p of procs.reverse()) await p.stop();
