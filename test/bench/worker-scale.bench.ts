@@ -5,7 +5,8 @@
  * every worker evaluates at the history's end. Prints, per configuration, the median over the measured cycles
  * of the wall time from a cycle boundary until every SLO has a result computed in that cycle.
  *
- * BENCH_SLOS (default 2,000), BENCH_CYCLE (seconds, default 10), BENCH_CYCLES (measured cycles, default 3).
+ * BENCH_SLOS (default 2,000), BENCH_CYCLE (seconds, default 10), BENCH_CYCLES (measured cycles, default 3),
+ * BENCH_PROCESSES (default 1,2,4), BENCH_STORES (default single,cluster).
  * On this 2-core machine 4 processes cannot run 4× the work at once: they show how the queue spreads jobs and
  * what the extra processes cost, not a speed-up past 2.
  */
@@ -24,7 +25,7 @@ import { entry, T, writeHistory } from './support/budget-history.js';
 const N = Number(process.env.BENCH_SLOS ?? 2_000);
 const CYCLE_MS = Number(process.env.BENCH_CYCLE ?? 10) * 1000;
 const MEASURED_CYCLES = Number(process.env.BENCH_CYCLES ?? 3);
-const PROCESS_COUNTS = [1, 2, 4];
+const PROCESS_COUNTS = (process.env.BENCH_PROCESSES ?? '1,2,4').split(',').map(Number);
 const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -62,13 +63,18 @@ async function measure(redisUrl: string, prometheusUrl: string, count: number, f
     const startedAt = Date.now();
     const workers = startWorkers(count, redisUrl, prometheusUrl);
     try {
-      await waitFor('first cycle', async () => (await computedSince(redis, startedAt)) === N, { timeoutMs: 300_000, intervalMs: 250 });
+      const progress = async (since: number, what: string) =>
+        waitFor(what, async () => (await computedSince(redis, since)) === N, { timeoutMs: 300_000, intervalMs: 100 }).catch(async (error: Error) => {
+          const counts = `${await computedSince(redis, since)} of ${N} results`;
+          throw new Error(`${error.message} (${counts})\n${workers.map((w, i) => `worker ${i + 1}:\n${w.output().slice(-2000)}`).join('\n')}`);
+        });
+      await progress(startedAt, 'first cycle');
       const firstCycleMs = Date.now() - startedAt;
       const cycles: number[] = [];
       for (let c = 0; c < MEASURED_CYCLES; c++) {
         const boundary = Math.ceil((Date.now() + 200) / CYCLE_MS) * CYCLE_MS;
         await new Promise((r) => setTimeout(r, boundary - Date.now()));
-        await waitFor('steady cycle', async () => (await computedSince(redis, boundary)) === N, { timeoutMs: 300_000, intervalMs: 100 });
+        await progress(boundary, 'steady cycle');
         cycles.push(Date.now() - boundary);
       }
       const logs = workers.map((w) => w.output()).join('\n');
@@ -92,12 +98,13 @@ process.stdout.write(`synthetic history for ${N} SLOs backfilled in ${((performa
 const [prometheus, single, cluster] = await Promise.all([startPrometheus({ dataDir: join(dir.path, 'data') }), startRedis(), startRedisCluster()]);
 try {
   const targets = [
-    { name: 'single Redis', url: single.url, flush: async () => void (await createRedisOnce(single.url, (r) => r.flushall())) },
-    { name: 'Redis Cluster (3 masters)', url: cluster.url, flush: async () => void (await cluster.cli(await cluster.masterOf(redisKeys.budgetResults), 'FLUSHALL')) },
+    { key: 'single', name: 'single Redis', url: single.url, flush: async () => void (await createRedisOnce(single.url, (r) => r.flushall())) },
+    { key: 'cluster', name: 'Redis Cluster (3 masters)', url: cluster.url, flush: async () => void (await cluster.cli(await cluster.masterOf(redisKeys.budgetResults), 'FLUSHALL')) },
   ];
   process.stdout.write(`\n${N} SLOs, cycle ${CYCLE_MS / 1000} s, concurrency 100 per process, ${MEASURED_CYCLES} measured cycles, 2 shared cores\n`);
   process.stdout.write(`${'store'.padEnd(28)}${'processes'.padEnd(11)}${'first cycle'.padEnd(13)}${'median steady cycle'.padEnd(21)}${'cycles (s)'.padEnd(24)}jobs requeued, Workers replaced\n`);
-  for (const target of targets) {
+  const stores = (process.env.BENCH_STORES ?? 'single,cluster').split(',');
+  for (const target of targets.filter((t) => stores.includes(t.key))) {
     for (const count of PROCESS_COUNTS) {
       const m = await measure(target.url, prometheus.url, count, target.flush);
       process.stdout.write(
