@@ -2,7 +2,9 @@
  * `vigil worker`'s budget role: a BullMQ worker on the `{vigil}`-prefixed `budget` queue, the
  * scheduler reconciler, Vigil's own metrics, and an explicit lifecycle. Any number of replicas can run:
  * BullMQ hands each job to one of them, and a replica that dies mid-job loses its lock, so the stalled
- * job goes back to the queue for another (`maxStalledCount` 1, then the normal retry with backoff).
+ * job goes back to the queue for another (`maxStalledCount` 1, then the normal retry with backoff). The BullMQ
+ * Worker is supervised (src/worker/supervised-worker.ts): one whose fetch loop stopped, as after a Redis Cluster
+ * failover, is replaced, and `/healthz` answers 503 until the replacement has started a job.
  */
 import { createServer, type Server } from 'node:http';
 import { Queue, UnrecoverableError, type Job } from 'bullmq';
@@ -190,8 +192,9 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
       .finally(() => (reconciling = false));
   });
 
-  /** Why this worker is unhealthy, or undefined: a Worker that stopped, or a stall not yet recovered from. */
+  /** Other roles' checks in this process (the health worker's stall). */
   const otherChecks: Array<() => string | undefined> = [];
+  /** Why this worker is unhealthy, or undefined: a Worker that stopped, or a stall not yet recovered from. */
   const healthProblem = (): string | undefined => {
     if (!worker.isRunning()) return 'not running';
     if (worker.stalled) return 'budget queue stalled: worker replaced, waiting for it to start a job';
