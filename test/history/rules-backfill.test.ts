@@ -5,19 +5,21 @@ import { main } from '../../src/cli/main.js';
 import { backfillPasses, recordingTiers } from '../../src/history/rules-backfill.js';
 
 describe('recording-rule tiers', () => {
-  it('puts raw-window rates first, ratios derived from them next, the budget last', async () => {
+  it('puts raw-window rates first, then what reads them: 6h rates, 1d rates, the ratios over them, the budget after the period', async () => {
     let out = '';
     const io = { stdout: (s: string) => void (out += s), stderr: () => undefined, env: process.env, cwd: process.cwd() };
     expect(await main(['generate', '-f', 'deploy/demo/resources', '-o', '-'], io)).toBe(0);
     const tiers = recordingTiers(parse(out).groups);
     const names = tiers.map((t) => [...new Set(t.flatMap((g) => g.rules.map((r) => r.record!)))].sort());
-    expect(names.length).toBe(3);
+    expect(names.length).toBe(4);
     expect(names[0]).toContain('vigil:sli_good:rate1h');
     expect(names[0]).toContain('vigil:slo_objective:ratio');
     expect(names[0]!.every((n) => !n.startsWith('vigil:slo_error_ratio'))).toBe(true);
     expect(names[1]).toContain('vigil:slo_error_ratio:period');
     expect(names[1]).toContain('vigil:slo_error_ratio:rate5m');
-    expect(names[2]).toEqual(['vigil:slo_error_budget_remaining:ratio']);
+    expect(names[1]).toContain('vigil:sli_total:rate6h');
+    expect(names[2]).toEqual(['vigil:sli_good:rate1d', 'vigil:sli_total:rate1d', 'vigil:slo_error_budget_remaining:ratio', 'vigil:slo_error_ratio:rate6h']);
+    expect(names[3]).toEqual(['vigil:slo_error_ratio:rate1d', 'vigil:slo_error_ratio:rate3d']);
     // No alerting rules are backfilled.
     expect(tiers.flat().flatMap((g) => g.rules).every((r) => r.record !== undefined)).toBe(true);
   });
