@@ -24,18 +24,23 @@ describe('recording-rule tiers', () => {
     expect(tiers.flat().flatMap((g) => g.rules).every((r) => r.record !== undefined)).toBe(true);
   });
 
-  it('the passes cover the history with 5m and hourly tiles and the last hours with everything, without a shared timestamp', () => {
+  it('the passes cover the history with 5m and hourly tiles, the 3 days before the last hours with rolling rates, the last hours with everything, without a shared timestamp', () => {
     const end = 30 * 86400 + 1234;
-    const [fiveMinute, hourly, recent] = backfillPasses({ start: 0, end });
+    const [fiveMinute, hourly, rolling, recent] = backfillPasses({ start: 0, end });
     expect(fiveMinute!.select!.test('vigil:sli_total:rate5m')).toBe(true);
     expect(fiveMinute!.select!.test('vigil:sli_total:rate1h')).toBe(false);
     expect([fiveMinute!.start, fiveMinute!.evalInterval]).toEqual([300, 300]);
     expect(hourly!.select!.test('vigil:sli_good:rate1h')).toBe(true);
     expect([hourly!.start, hourly!.evalInterval]).toEqual([3600, 3600]);
+    // The live rules read the 1h, 6h and 1d rates at offsets from any evaluation time: every 5 minutes.
+    expect(['rate1h', 'rate6h', 'rate1d', 'rate5m'].map((r) => rolling!.select!.test(`vigil:sli_good:${r}`))).toEqual([true, true, true, false]);
+    expect(rolling!.evalInterval).toBe(300);
     expect(recent!.select).toBeUndefined();
-    // The recent pass starts on the hour six hours back; the tile passes end just before it.
+    // The recent pass starts on the hour six hours back; the rolling pass covers the 3 days before it; the
+    // tile passes end just before them.
     expect(recent!.start).toBe(Math.floor((end - 6 * 3600) / 3600) * 3600);
-    expect([fiveMinute!.end, hourly!.end]).toEqual([recent!.start - 1, recent!.start - 1]);
+    expect([rolling!.start, rolling!.end]).toEqual([recent!.start - 3 * 86400, recent!.start - 1]);
+    expect([fiveMinute!.end, hourly!.end]).toEqual([recent!.start - 1, rolling!.start - 1]);
     // A history shorter than the recent span is one pass.
     expect(backfillPasses({ start: 0, end: 3 * 3600 })).toHaveLength(1);
   });
