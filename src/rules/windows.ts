@@ -44,7 +44,7 @@ export const COMPOSED_RATES: ReadonlyArray<{ readonly windowMs: number; readonly
 const PIECE_RATES_MS = [DAY, 6 * HOUR, HOUR, 30 * MINUTE, 5 * MINUTE] as const;
 const TILE_5M = 5 * MINUTE;
 const FINE_TILES_UP_TO = 6 * HOUR;
-/** Composed windows hold at most 3 + 3 + 5 + 1 + 5 pieces; longer ones (a policy on a week, say) use tiles. */
+/** Composed windows hold at most 2 + 3 + 5 + 1 + 5 pieces (3d: 3); longer ones (a policy on a week, say) use tiles. */
 const COMPOSED_UP_TO = 3 * DAY;
 
 export type WindowSource =
