@@ -3,22 +3,24 @@
  * each signal's `onset` in entity health. Pure.
  *
  * It is CAD OSE's alarm (contextual-detector.ts): 1 where the step from the previous value level to this
- * one was never seen and none was within CAD's rest period before it, else 0; only on the bad side of the
- * baseline. Settings: CAD's published rest period (150 observations, what NAB gives it for any series of
- * 5000 points or more), a fixed range-learning period (600 observations: NAB's probationary period for a
- * 4000-point series; 10 hours of minutes live), and the range margin, chosen inside the training folds of
- * the health-nab bench's nested cross-validation.
+ * one was never seen and none was within the rest period before it, else 0; only on the bad side of the
+ * baseline. Settings: the rest period and the range margin, both chosen inside the training folds of the
+ * health-nab bench's nested cross-validation (the defaults are that choice), and a fixed range-learning
+ * period (600 observations: NAB's probationary period for a 4000-point series; 10 hours of minutes live).
  */
 import { contextualStep, initialContextualState, type ContextualSettings, type ContextualState } from './contextual-detector.js';
 
 /** An onset at or above this is an alarm (the onset is 0 or 1). */
 export const ALARM_LEVEL = 1;
-/** CAD OSE's rest period: a fifth of NAB's probationary period, 150 observations for long series. */
-export const REST_POINTS = 150;
+/**
+ * Observations after a raw alarm during which none is reported (CAD OSE's rest period; NAB gives CAD a fifth
+ * of its probationary period, 46 to 150 observations). Chosen in the folds from 50, 100, 150: every fold chose 100.
+ */
+export const REST_POINTS = 100;
 /** Observations the value range is learned over before any alarm. */
 export const RANGE_LEARNING = 600;
-/** Share of the learned range added on each side (chosen in the folds from 0.5, 1, 2). */
-export const RANGE_MARGIN = 1;
+/** Share of the learned range added on each side. Chosen in the folds from 0.5, 1, 2: every fold chose 0.5. */
+export const RANGE_MARGIN = 0.5;
 
 export type OnsetSettings = ContextualSettings;
 

@@ -18,6 +18,8 @@
  *                                                   free; default: the shipped choice below; '{}' = threshold only)
  *   ... -- --verbose                              (per-file table of the nested result, standard profile)
  *   ... -- --causal-only                          (skip the second run, under NAB's protocol of a given value range)
+ *   ... -- --cad-reference                        (also the faithful CAD OSE of cad-ose-reference.ts, NAB's protocol;
+ *                                                   several minutes: it keeps and rebuilds every context)
  *
  * Two runs: the shipped path (the onset's value range learned causally, as the live worker must) is the
  * headline; the second hands each file's minimum and maximum to the scorer, as NAB's protocol gives them
@@ -31,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { formatReplayCsv, parseSeriesCsv, replayScores, type SeriesRow } from '../../src/health/replay.js';
 import { ALARM_LEVEL } from '../../src/health/onset.js';
+import { cadStep, initialCadState } from './cad-ose-reference.js';
 import { defaultScorerOptions, type ScorerOptions } from '../../src/health/signal-scorer.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -131,19 +134,41 @@ function fileRange(rows: readonly SeriesRow[]): readonly [number, number] {
   return [lo, hi];
 }
 
-function evaluate(files: readonly DataFile[], rangeGiven: boolean): void {
+/** How a file's rows become scores for one candidate setting. */
+type Replay = (rows: readonly SeriesRow[], options: ScorerOptions) => number[];
+
+/** The shipped scorer, the value range learned causally (the live path). */
+const causalReplay: Replay = (rows, options) => replayScores(rows, options);
+/** The shipped scorer handed the file's range, as NAB's protocol gives it to every detector. */
+const rangeReplay: Replay = (rows, options) => replayScores(rows, { ...options, valueRange: fileRange(rows) });
+/**
+ * The faithful CAD OSE (cad-ose-reference.ts) as NAB runs it: the file's range, a rest period of a fifth of
+ * NAB's probationary period. All its contexts are kept, and rebuilt every step: minutes, not seconds.
+ */
+const cadReferenceReplay: Replay = (rows) => {
+  const [lo, hi] = fileRange(rows);
+  const restPeriod = Math.floor(Math.min(Math.floor(0.15 * rows.length), 750) / 5);
+  let state = initialCadState(lo, hi);
+  return rows.map((r) => {
+    const stepped = cadStep(state, r.value, { restPeriod, maxContexts: Number.POSITIVE_INFINITY });
+    state = stepped.state;
+    return stepped.score;
+  });
+};
+
+function evaluate(files: readonly DataFile[], replay: Replay, grid: Record<string, unknown[]>): void {
   const work = mkdtempSync(join(tmpdir(), 'vigil-nab-'));
   try {
-    evaluateIn(work, files, rangeGiven);
+    evaluateIn(work, files, replay, grid);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-function evaluateIn(work: string, files: readonly DataFile[], rangeGiven: boolean): void {
+function evaluateIn(work: string, files: readonly DataFile[], replay: Replay, grid: Record<string, unknown[]>): void {
   {
   const categories = [...new Set(files.map((f) => f.category))].sort();
-  const candidates = combinations(choose);
+  const candidates = combinations(grid);
   const rowsTotal = files.reduce((n, f) => n + f.rows.length, 0);
 
   // Replay every file once per candidate combination (one combination unless --choose is given).
@@ -152,7 +177,7 @@ function evaluateIn(work: string, files: readonly DataFile[], rangeGiven: boolea
     const started = performance.now();
     const scores = new Map<string, number[]>();
     // Rounded as the replay CSV writes them, so thresholds below mean the same as in nab-score's sweep.
-    for (const f of files) scores.set(f.key, replayScores(f.rows, rangeGiven ? { ...options, valueRange: fileRange(f.rows) } : options).map((s) => Number(s.toFixed(6))));
+    for (const f of files) scores.set(f.key, replay(f.rows, options).map((s) => Number(s.toFixed(6))));
     const ms = performance.now() - started;
     const dir = join(work, `candidate-${index}`);
     writeResults(dir, files, scores);
@@ -176,8 +201,8 @@ function evaluateIn(work: string, files: readonly DataFile[], rangeGiven: boolea
     }
   }
 
-  const freeSettings = 1 + Object.keys(choose).length;
-  console.log(`\nNested CV (leave one category out; ${freeSettings} free setting(s) chosen inside the training folds: threshold${Object.keys(choose).length ? `, ${Object.keys(choose).join(', ')}` : ''})`);
+  const freeSettings = 1 + Object.keys(grid).length;
+  console.log(`\nNested CV (leave one category out; ${freeSettings} free setting(s) chosen inside the training folds: threshold${Object.keys(grid).length ? `, ${Object.keys(grid).join(', ')}` : ''})`);
   for (const profile of profiles) {
     const dir = join(work, `nested-${profile}`);
     writeResults(dir, files, nestedScores[profile]);
@@ -204,8 +229,12 @@ function evaluateIn(work: string, files: readonly DataFile[], rangeGiven: boolea
 
 const files = loadData();
 console.log('=== shipped (live) path: the value range learned causally (headline) ===');
-evaluate(files, false);
+evaluate(files, causalReplay, choose);
 if (!causalOnly) {
   console.log(`\n=== NAB's protocol: each file's value range handed to the scorer (as every published detector gets it) ===`);
-  evaluate(files, true);
+  evaluate(files, rangeReplay, choose);
+}
+if (process.argv.includes('--cad-reference')) {
+  console.log(`\n=== reference: faithful CAD OSE (test/bench/cad-ose-reference.ts) under NAB's protocol, every context kept ===`);
+  evaluate(files, cadReferenceReplay, {});
 }
