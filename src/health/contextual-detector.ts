@@ -1,5 +1,5 @@
 /**
- * Contextual novelty, CAD OSE's alarm in 72 bytes (Smirnov's Contextual Anomaly Detector, open-source
+ * Contextual novelty, CAD OSE's alarm in 576 bits (Smirnov's Contextual Anomaly Detector, open-source
  * edition, NAB's `contextOSE`; written here from its description, no code borrowed). Pure.
  *
  * CAD bins each value into 8 levels of the value range and learns contexts: what followed what. Its raw

@@ -3,7 +3,7 @@
  * open-source edition (CAD OSE; M. Smirnov, NAB's `contextOSE`) in full, written here from its published
  * description, no code borrowed. It shows what src/health/contextual-detector.ts keeps of it: under NAB's
  * protocol this scores 66.2 standard (best threshold over the 42 development files; NAB's own CAD OSE
- * results 69.6), the 72-byte alarm-only version 65.5. It cannot ship: 1,800–3,500 contexts per file.
+ * results 69.6), the alarm-only version (576 bits) 65.5. It cannot ship: 1,800–3,500 contexts per file.
  *
  * - **Facts.** A value is binned into 2^3 = 8 levels of the value range (3 "value bits"); each bit is a
  *   fact (bit position × bit value), so neighbouring levels share facts.

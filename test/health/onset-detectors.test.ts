@@ -42,6 +42,10 @@ describe('contextual detector (CAD OSE alarm)', () => {
     expect(outage.steps.slice(1).some((s) => s.novel)).toBe(true);
     expect(outage.steps.every((s) => s.resting)).toBe(true);
     expect(encodeState(outage.state).length).toBeLessThan(400);
+    // Worst case, every transition seen and long numbers: still under 300 bytes (seven signals stay far inside 16 KB).
+    const full = { ...outage.state, seen: outage.state.seen.map(() => 0xffffffff), lo: -1.2345678e-7, hi: 9.8765432e12 };
+    expect(full.seen).toHaveLength(18);
+    expect(encodeState({ ...full, n: 1_000_000, since: 1_000_000 }).length).toBeLessThan(300);
   });
 
   it('uses a range given up front (NAB protocol) from the first value, and the onset only counts the bad side', () => {
