@@ -25,3 +25,4 @@ export type CompileFn = (resources: readonly SourcedResource[]) => CompileResult
 type CompileResult = import('../rules/compile.js').CompileResult;
 
 export const defaultCompile: CompileFn = compile;
+export { contentHash } from '../rules/render-output.js';

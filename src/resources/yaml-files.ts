@@ -8,7 +8,7 @@
  * entered (no loops). Entries whose name starts with a dot are skipped (editors' swap files, `..data` of
  * mounted ConfigMaps). Files come depth first, names in code-unit order.
  */
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsErrorReason } from '../runtime/fs-errors.js';
@@ -74,90 +74,75 @@ function rootProblem(root: string, info: Stats | undefined, error: unknown): Pat
   return undefined;
 }
 
-/** The *.yaml / *.yml files under `root` (or `root` itself when it is a file), sorted, and the problems met. */
-export function listYamlFilesSync(root: string): YamlFileList {
+/**
+ * One walk, written once as a generator that yields the file-system calls it needs; the sync and the async
+ * listing drive it with their own fs functions, so the two can never drift apart.
+ */
+type FsCall = { readonly call: 'stat'; readonly path: string } | { readonly call: 'readdir'; readonly path: string };
+type FsAnswer = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+function* walkYamlFiles(root: string): Generator<FsCall, YamlFileList, FsAnswer> {
   const walk: Walk = { files: [], problems: [], visited: new Set() };
-  let rootInfo: Stats | undefined;
-  let rootError: unknown;
-  try {
-    rootInfo = statSync(root);
-  } catch (error) {
-    rootError = error;
-  }
-  const problem = rootProblem(root, rootInfo, rootError);
+  const rootStat = yield { call: 'stat', path: root };
+  const rootInfo = rootStat.ok ? (rootStat.value as Stats) : undefined;
+  const problem = rootProblem(root, rootInfo, rootStat.ok ? undefined : rootStat.error);
   if (problem) return { files: [], problems: [problem] };
   if (rootInfo!.isFile()) return { files: [root], problems: [] };
   walk.visited.add(`${rootInfo!.dev}:${rootInfo!.ino}`);
-  const visit = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      walk.problems.push({ path: dir, level: 'error', message: `cannot read: ${fsErrorReason(error)}` });
+  function* visit(dir: string): Generator<FsCall, void, FsAnswer> {
+    const listed = yield { call: 'readdir', path: dir };
+    if (!listed.ok) {
+      walk.problems.push({ path: dir, level: 'error', message: `cannot read: ${fsErrorReason(listed.error)}` });
       return;
     }
-    for (const entry of entries.sort(byName)) {
+    for (const entry of (listed.value as Dirent[]).sort(byName)) {
       if (entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
       if (entry.isFile()) {
         if (yamlName.test(entry.name)) walk.files.push(path);
         continue;
       }
-      let info: Stats | undefined;
-      let error: unknown;
-      try {
-        info = statSync(path);
-      } catch (e) {
-        error = e;
-      }
-      if (classify(walk, path, entry.name, info, error, entry.isSymbolicLink()) === 'descend') visit(path);
+      const followed = yield { call: 'stat', path };
+      const info = followed.ok ? (followed.value as Stats) : undefined;
+      if (classify(walk, path, entry.name, info, followed.ok ? undefined : followed.error, entry.isSymbolicLink()) === 'descend') yield* visit(path);
     }
-  };
-  visit(root);
+  }
+  yield* visit(root);
   return { files: walk.files, problems: walk.problems };
 }
 
-/** The async twin of listYamlFilesSync, for the directory source (it must not block the event loop). */
-export async function listYamlFiles(root: string): Promise<YamlFileList> {
-  const walk: Walk = { files: [], problems: [], visited: new Set() };
-  let rootInfo: Stats | undefined;
-  let rootError: unknown;
-  try {
-    rootInfo = await stat(root);
-  } catch (error) {
-    rootError = error;
-  }
-  const problem = rootProblem(root, rootInfo, rootError);
-  if (problem) return { files: [], problems: [problem] };
-  if (rootInfo!.isFile()) return { files: [root], problems: [] };
-  walk.visited.add(`${rootInfo!.dev}:${rootInfo!.ino}`);
-  const visit = async (dir: string): Promise<void> => {
-    let entries;
+/** The *.yaml / *.yml files under `root` (or `root` itself when it is a file), sorted, and the problems met. */
+export function listYamlFilesSync(root: string): YamlFileList {
+  const steps = walkYamlFiles(root);
+  let next = steps.next();
+  while (!next.done) {
+    const { call, path } = next.value;
+    let answer: FsAnswer;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      answer = { ok: true, value: call === 'stat' ? statSync(path) : readdirSync(path, { withFileTypes: true }) };
     } catch (error) {
-      walk.problems.push({ path: dir, level: 'error', message: `cannot read: ${fsErrorReason(error)}` });
-      return;
+      answer = { ok: false, error };
     }
-    for (const entry of entries.sort(byName)) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
-      if (entry.isFile()) {
-        if (yamlName.test(entry.name)) walk.files.push(path);
-        continue;
-      }
-      let info: Stats | undefined;
-      let error: unknown;
-      try {
-        info = await stat(path);
-      } catch (e) {
-        error = e;
-      }
-      if (classify(walk, path, entry.name, info, error, entry.isSymbolicLink()) === 'descend') await visit(path);
+    next = steps.next(answer);
+  }
+  return next.value;
+}
+
+/** The same walk without blocking the event loop, for the directory source. */
+export async function listYamlFiles(root: string): Promise<YamlFileList> {
+  const steps = walkYamlFiles(root);
+  let next = steps.next();
+  while (!next.done) {
+    const { call, path } = next.value;
+    let answer: FsAnswer;
+    try {
+      answer = { ok: true, value: call === 'stat' ? await stat(path) : await readdir(path, { withFileTypes: true }) };
+    } catch (error) {
+      answer = { ok: false, error };
     }
-  };
-  await visit(root);
-  return { files: walk.files, problems: walk.problems };
+    next = steps.next(answer);
+  }
+  return next.value;
 }
 
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string; level: 'error' | 'warning' };

@@ -14,9 +14,13 @@ export function ruleFileYaml(groups: readonly RuleGroup[]): string {
   return toYaml({ groups } as never);
 }
 
-/** A stable digest of rule content: sinks compare it to skip writes that change nothing. */
-export function contentHash(groups: readonly RuleGroup[]): string {
-  return createHash('sha256').update(JSON.stringify(groups)).digest('hex').slice(0, 16);
+/**
+ * The one content digest (32 hex): the PrometheusRule annotation, the sinks' skip-unchanged checks and short
+ * name suffixes all use it. Plain JSON.stringify is enough (and several times cheaper than a canonical form):
+ * the output is built by deterministic code, so equal content has equal key order.
+ */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
 export interface PrometheusRuleOptions {
@@ -29,7 +33,8 @@ export function prometheusRuleObject(compiled: CompiledSlo, options: PrometheusR
     name: `vigil-${compiled.name}`,
     namespace: compiled.namespace,
     labels: { [ownership.managedByLabel]: ownership.managedByValue, 'sre.vigil.dev/slo': compiled.name, ...options.labels },
-    annotations: { [ownership.contentHashAnnotation]: contentHash(compiled.groups) },
+    // 16 hex: the annotation's value since the first release; a longer one would rewrite every object once.
+    annotations: { [ownership.contentHashAnnotation]: contentHash(compiled.groups).slice(0, 16) },
   };
   if (compiled.uid) {
     metadata.ownerReferences = [

@@ -14,7 +14,8 @@ import { apiStatus, gvr, type KubeClients } from '../kube/kube-client.js';
 import { defaultWatchTimeouts, type WatchTimeouts } from '../kube/kube-watch.js';
 import { defaultInformerBackoff } from '../resources/kubernetes-source.js';
 import { SupervisedInformer } from '../kube/supervised-informer.js';
-import { contentHash, groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
+import { contentHash } from '../resources/compile-contract.js';
+import { groupsHash, type ApplyOutcome, type RuleSink, type SloTarget } from './rule-sink.js';
 
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const managedByValue = 'vigil';

@@ -2,8 +2,8 @@
  * Where rules go: PrometheusRule objects (Kubernetes) or rule files plus a Prometheus reload (directory
  * mode). One unit of output per SLO; writes are skipped when the content hash is unchanged.
  */
-import { createHash } from 'node:crypto';
 import type { RuleGroup } from '../resources/compile-contract.js';
+import { contentHash } from '../resources/compile-contract.js';
 
 export interface SloTarget {
   readonly namespace: string;
@@ -43,14 +43,6 @@ export interface RuleSink {
   /** The SLO generation whose rules are in place (when known). */
   appliedGeneration(slo: { namespace: string; name: string }): number | undefined;
   close(): Promise<void>;
-}
-
-/**
- * Content hash of the output. Plain JSON.stringify is enough (and several times cheaper than a canonical
- * form): the output is built by deterministic code, so equal content has equal key order.
- */
-export function contentHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
 /** Hash of an SLO's rule groups: what both sinks' content hashes are built on. */
