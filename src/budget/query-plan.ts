@@ -6,7 +6,7 @@
  * No label value is ever interpolated: expressions are built from fixed metric names, canonical
  * durations and whole seconds, so an SLO's name cannot change a query.
  */
-import { planWindow } from '../rules/windows.js';
+import { planPeriod } from '../rules/windows.js';
 import type { SloPeriod } from './budget.js';
 import { calendarPeriod } from './calendar.js';
 import { formatDuration } from '../model/duration.js';
@@ -33,7 +33,7 @@ export interface PeriodTiles {
  */
 export function periodTiles(period: SloPeriod, evalTimeMs: number): PeriodTiles | undefined {
   if (period.kind === 'rolling') {
-    const plan = planWindow(period.seconds * 1000);
+    const plan = planPeriod(period.seconds * 1000);
     const tileSeconds = plan.ok && plan.source.kind === 'derived' ? plan.source.tileMs / 1000 : calendarTileSeconds;
     const expected = Math.max(1, Math.round(period.seconds / tileSeconds));
     const endMs = Math.floor(evalTimeMs / (tileSeconds * 1000)) * tileSeconds * 1000;

@@ -18,9 +18,13 @@ import { promtool, startPrometheus, type RunningPrometheus } from '../support/pr
 
 const NOW = Math.floor(Date.now() / 1000 / 300) * 300;
 const DAY = 86_400;
-/** Checkout fails half its requests for 40 minutes five days ago, and 3 % for two hours twelve days ago. */
+/**
+ * Checkout fails half its requests for 40 minutes five days ago, and 3 % for two hours twelve days ago; 10 %
+ * for an hour two days ago, inside the newest 3d window but before the last hours backfill evaluates in full.
+ */
 const incidents: Incident[] = [
   { name: 'outage', service: 'checkout', effect: { kind: 'errors', errorRatio: 0.5 }, schedule: { start: NOW - 5 * DAY, duration: 2400 } },
+  { name: 'recent', service: 'checkout', effect: { kind: 'errors', errorRatio: 0.1 }, schedule: { start: NOW - 2 * DAY, duration: 3600 } },
   { name: 'slow-burn', service: 'checkout', effect: { kind: 'errors', errorRatio: 0.03 }, schedule: { start: NOW - 12 * DAY, duration: 7200 } },
 ];
 const full = demoMesh({ incidents });
@@ -100,6 +104,15 @@ describe('vigil backfill', () => {
     );
     expect(raw).toBeGreaterThan(0);
     expect(Math.abs(tiles - raw) / raw).toBeLessThan(0.001);
+    // The newest 3d error ratio, composed from the backfilled rolling 1d rates at offsets 1d and 2d (and
+    // those from the 6h and 1h ones), equals the raw counters' over the same 3 days within 0.1 %.
+    const at = await q(`timestamp(vigil:slo_error_ratio:rate3d${sel})`);
+    const composed = Number((await prometheus.query(`vigil:slo_error_ratio:rate3d${sel}`, at))[0]?.value[1]);
+    const raw3d = Number(
+      (await prometheus.query('sum(increase(istio_requests_total{reporter="destination", destination_service_name="checkout", response_code=~"5.."}[3d])) / sum(increase(istio_requests_total{reporter="destination", destination_service_name="checkout"}[3d]))', at))[0]?.value[1],
+    );
+    expect(raw3d).toBeGreaterThan(0);
+    expect(Math.abs(composed - raw3d) / raw3d).toBeLessThan(0.001);
   }, 180_000);
 
   it.each([
