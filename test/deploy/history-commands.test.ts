@@ -107,9 +107,9 @@ describe('vigil backfill', () => {
     // The newest 3d error ratio, composed from the backfilled rolling 1d rates at offsets 1d and 2d (and
     // those from the 6h and 1h ones), equals the raw counters' over the same 3 days within 0.1 %.
     const at = await q(`timestamp(vigil:slo_error_ratio:rate3d${sel})`);
-    const composed = Number((await prometheus.query(`vigil:slo_error_ratio:rate3d${sel}`, at))[0]?.value[1]);
+    const composed = Number((await served.query(`vigil:slo_error_ratio:rate3d${sel}`, at))[0]?.value[1]);
     const raw3d = Number(
-      (await prometheus.query('sum(increase(istio_requests_total{reporter="destination", destination_service_name="checkout", response_code=~"5.."}[3d])) / sum(increase(istio_requests_total{reporter="destination", destination_service_name="checkout"}[3d]))', at))[0]?.value[1],
+      (await served.query('sum(increase(istio_requests_total{reporter="destination", destination_service_name="checkout", response_code=~"5.."}[3d])) / sum(increase(istio_requests_total{reporter="destination", destination_service_name="checkout"}[3d]))', at))[0]?.value[1],
     );
     expect(raw3d).toBeGreaterThan(0);
     expect(Math.abs(composed - raw3d) / raw3d).toBeLessThan(0.001);
