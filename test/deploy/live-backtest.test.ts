@@ -21,10 +21,9 @@
  *   evaluation before the backtest's and no later than two after (measured: 0 or 1 evaluation late in four
  *   runs, 2 in one on a heavily loaded machine); every end within one evaluation.
  * - The schedule puts, inside the stretch, a firing start and end of the fast page (users), a firing start of
- *   the slow and of the fast page (cart), and the ticket firing throughout (cart). A ticket reads only derived
- *   windows, so it can start only at a 5-minute tile boundary: shipping's ticket starts at the first boundary
- *   40 s or more after the planned start, and the stretch is extended to include it when that is within 110 s
- *   (about a quarter of runs; otherwise shipping's ticket is compared while pending).
+ *   the slow and of the fast page (cart), and the ticket firing throughout (cart). Shipping's ticket starts near
+ *   the first 5-minute boundary 40 s or more after the planned start, and the stretch is extended to include it
+ *   when that is within 110 s (about a quarter of runs; otherwise it is compared while pending).
  * Prometheus's evaluations are its own recordings' sample times; its firing times, the raw samples of ALERTS.
  */
 import { createWriteStream } from 'node:fs';
@@ -55,7 +54,7 @@ const DAY = 86_400;
 const H = Math.floor(Date.now() / 1000 / STEP) * STEP;
 /** Where the schedule expects the live stretch to begin. */
 const P = H + 30;
-/** The tile boundary at which shipping's ticket starts firing (an hour after its 6h window takes the blip in). */
+/** About when shipping's ticket starts firing (an hour after its 6h window takes the blip in). */
 const TICKET_AT = Math.ceil((P + 40) / 300) * 300;
 const TICKET_IN_STRETCH = TICKET_AT <= P + 110;
 const LIVE_END = Math.max(P + 100, TICKET_IN_STRETCH ? TICKET_AT + 25 : 0);
@@ -73,10 +72,10 @@ const incidents: Incident[] = [
   // it, so the slow page fires ~45 s after P; the 1h window follows ~40 s before P, the fast page ~80 s after.
   errors('cart-outage', 'cart', 0.5, P - 3 * 3600, 600),
   errors('cart-burn', 'cart', 0.05, P - 1064, 3600),
-  // shipping: 5 % for four hours two days ago holds the 3d window above 0.1 %; a 90 s blip in the tile ending
-  // an hour before TICKET_AT lifts the 6h window above it at that boundary: the ticket fires at TICKET_AT.
+  // shipping: 5 % for four hours two days ago holds the 3d window above 0.1 %; a 90 s blip an hour before
+  // TICKET_AT lifts the (now-ending, composed) 6h window above it about 40 s in: the ticket fires near TICKET_AT.
   errors('shipping-slow-burn', 'shipping', 0.05, P - 2 * DAY, 4 * 3600),
-  errors('shipping-blip', 'shipping', 0.5, TICKET_AT - 3800, 90),
+  errors('shipping-blip', 'shipping', 0.5, TICKET_AT - 3640, 90),
 ];
 const SERVICES = ['users', 'cart', 'shipping'];
 const config = demoMesh({ incidents });
