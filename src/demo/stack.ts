@@ -8,6 +8,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDuration } from '../model/duration.js';
 import { loadResources } from '../resources/load-resources.js';
 import { compile } from '../rules/compile.js';
 import { renderOutput } from '../rules/render-output.js';
@@ -118,7 +119,12 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   try {
     const now = Math.floor(Date.now() / 1000 / 60) * 60;
     // checkout runs a canary (10 % of its traffic, `checkout-canary`) for the release-gate step.
-    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }), canary: true });
+    // Two views of one mesh: history (recurring incidents after `now` only, so never in it) and the live
+    // generator, whose recurring incidents start once Prometheus scrapes it. Traffic between the end of the
+    // backfilled history and the first scrape reaches Prometheus only as a counter jump that no 5-minute
+    // tile holds, so an incident there would be in the raw counters and never in the budget figures.
+    const meshFrom = (from: number) => demoMesh({ incidents: demoIncidents({ from, ...options.incidents }), canary: true });
+    const config = meshFrom(now);
     const resources = options.resources ?? join(root, 'deploy/demo/resources');
     const rulesDir = join(work, 'rules');
     const dataDir = join(work, 'data');
@@ -149,7 +155,6 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--log.level=warn',
     ]);
     children.redis = start('redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work]);
-    traffic = await startTrafficServer({ config, host: '127.0.0.1', port: ports.traffic });
 
     const interval = options.scrapeInterval ?? '15s';
     await writeFile(
@@ -185,12 +190,19 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       prometheus: `http://127.0.0.1:${ports.prometheus}`,
       alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
       api: `http://127.0.0.1:${ports.api}`,
-      traffic: traffic.url,
+      traffic: `http://127.0.0.1:${ports.traffic}`,
       receiver: receiver.url,
       redis: `redis://127.0.0.1:${ports.redis}`,
     };
     const ready = { timeoutMs: 60_000, intervalMs: 250 };
     await waitFor('Prometheus', () => answersOk(`${urls.prometheus}/-/ready`), { ...ready, process: children.prometheus });
+    // The live mesh starts now that Prometheus scrapes (its first scrape of the target comes within one
+    // interval); its recurring incidents begin two scrape intervals later, wholly inside scraped time.
+    const scrapeEvery = parseDuration(interval);
+    if (!scrapeEvery.ok) throw new Error(`scrapeInterval: ${scrapeEvery.message}`);
+    const intervalSeconds = Math.ceil(scrapeEvery.ms / 1000);
+    const liveFrom = Math.ceil(Date.now() / 1000) + 2 * intervalSeconds;
+    traffic = await startTrafficServer({ config: meshFrom(liveFrom), host: '127.0.0.1', port: ports.traffic });
     await waitFor('Alertmanager', () => answersOk(`${urls.alertmanager}/-/ready`), { ...ready, process: children.alertmanager });
 
     const cycle = options.cycle ?? '30s';
