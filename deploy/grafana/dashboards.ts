@@ -349,14 +349,53 @@ export function sloDetail(): Json {
         ],
       },
       {
+        title: 'Backtest: alerts per week the current policies would have raised',
+        type: 'table',
+        w: 12,
+        h: 6,
+        description:
+          'The last backtest of this SLO’s alerting policies (GET /api/v1/slos/{namespace}/{name}/backtest, which any replica of the API ' +
+          'keeps on its /metrics for 7 days): each policy replayed with the rules’ own windows and `for` over the recorded history, ' +
+          'as pages and tickets per week and the share of the range it would have been firing. Run it again after changing the ' +
+          'policies, or POST candidate policies to the same path to compare before applying them.',
+        targets: [
+          { expr: `max by (policy, severity) (vigil_backtest_alerts_per_week{${oneSlo}})`, instant: true, format: 'table', legendFormat: 'alerts per week' },
+          { expr: `max by (policy, severity) (vigil_backtest_firing_ratio{${oneSlo}})`, instant: true, format: 'table', legendFormat: 'share of the range firing' },
+        ],
+        extra: { transformations: [{ id: 'merge', options: {} }] },
+      },
+      {
+        title: 'Backtest: incidents, and those no page caught',
+        type: 'stat',
+        w: 8,
+        h: 6,
+        description:
+          'Incidents of the last backtest (runs of 5-minute tiles burning faster than the budget), and those that consumed at least 2 % ' +
+          'of the budget that no page policy caught (0 is the goal). The slowest page of the others is vigil_backtest_slowest_page_seconds.',
+        targets: [
+          { expr: `vigil_backtest_incidents{${oneSlo}}`, instant: true, legendFormat: 'incidents' },
+          { expr: `vigil_backtest_missed_incidents{${oneSlo}}`, instant: true, legendFormat: 'missed by every page' },
+        ],
+      },
+      {
+        title: 'Backtest: range replayed (age)',
+        type: 'stat',
+        w: 4,
+        h: 6,
+        unit: 's',
+        targets: [
+          { expr: `vigil_backtest_range_seconds{${oneSlo}}`, instant: true, legendFormat: 'range' },
+          { expr: `time() - vigil_backtest_timestamp_seconds{${oneSlo}}`, instant: true, legendFormat: 'age' },
+        ],
+      },
+      {
         title: 'Period coverage',
         type: 'timeseries',
         unit: 'percentunit',
         description:
           'Share of the SLO period (or of its elapsed part) that the budget figures cover. "recorded": Vigil’s own tile recordings; ' +
           '"figures": recorded plus tiles the worker filled from the raw series. Below 99 % the figures are partial; a lasting gap between ' +
-          'the two lines is what `vigil backfill` closes (README, "Backfilling history"). Replay the alerting policies over this history with ' +
-          '`vigil backtest` or GET /api/v1/slos/{namespace}/{name}/backtest.',
+          'the two lines is what `vigil backfill` closes (README, "Backfilling history").',
         targets: [
           { expr: `vigil_slo_period_coverage_ratio{${oneSlo}}`, legendFormat: 'figures' },
           { expr: `vigil_slo_period_recorded_coverage_ratio{${oneSlo}}`, legendFormat: 'recorded' },

@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { SourcedResource } from '../model/resource.js';
 import { createResultsRegistry } from '../export/results-registry.js';
+import { registerBacktestMetrics } from '../export/backtest-export.js';
 import { registerHealthMetrics } from '../export/health-export.js';
 import { addAuthentication } from './auth/auth-hook.js';
 import type { Authenticator } from './auth/access.js';
@@ -81,6 +82,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
   const metrics = createApiMetrics();
   createResultsRegistry(options.redis, { cycleMs: options.cycleMs, registry: metrics.registry, now });
+  registerBacktestMetrics(metrics.registry, options.redis, { now });
   (options.registerMetrics ?? ((registry, redis) => registerHealthMetrics(registry, redis, { now })))(metrics.registry, options.redis);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -6,11 +6,10 @@
  * Input is the SLO's recorded 5-minute tile rates (`vigil:sli_good:rate5m`, `vigil:sli_total:rate5m`)
  * sampled every `stepMs` (the rule evaluation interval; 300,000 must be a multiple of it). Every window is
  * rebuilt from them with the rule generator's semantics (src/rules/windows.ts), evaluated at each step:
- * - raw windows (5m, 30m, 1h, and any under 5m): events over (t - W, t], the sum of the 5m rates sampled
- *   at t, t - 5m, … (W/5m adjacent 5m spans ending at t; a window under 5m reads the 5m rate);
- * - derived windows up to 6h: the W/5m tiles ending at the last 5m boundary ≤ t;
- * - derived windows above 6h: the W/1h hourly tiles ending at the last hour boundary ≤ t (each hourly
- *   tile is the twelve 5m tiles it spans, which is what `rate1h` records).
+ * - raw and composed windows (5m to 3d, and any under 5m): events over (t - W, t], the sum of the 5m rates
+ *   sampled at t, t - 5m, … (W/5m adjacent 5m spans ending at t; a window under 5m reads the 5m rate);
+ * - tiled windows (policy windows above 3d): the W/1h hourly tiles ending at the last hour boundary ≤ t
+ *   (each hourly tile is the twelve 5m tiles it spans, which is what `rate1h` records).
  * A policy's condition is Prometheus's alerting rule: both windows' burn rates above the threshold; it is
  * pending from the first step the condition holds and firing once it has held for `for`; it resolves at
  * the first step it does not hold. A step with no traffic in a window has no error ratio and the
@@ -141,7 +140,7 @@ export function backtest(series: BacktestSeries, policies: readonly BacktestPoli
     const ms = seconds * 1000;
     const plan = planWindow(ms);
     const tiles = Math.max(1, Math.round(ms / TILE_MS));
-    if (!plan.ok || plan.source.kind === 'raw') return (i) => span(i, tiles);
+    if (!plan.ok || plan.source.kind !== 'derived') return (i) => span(i, tiles);
     const align = plan.source.tileMs === HOUR_MS ? HOUR_MS : TILE_MS;
     return (i) => span(indexAtOrBefore(Math.floor(timeOf(i) / align) * align), tiles);
   };

@@ -6,7 +6,7 @@
  * No label value is ever interpolated: expressions are built from fixed metric names, canonical
  * durations and whole seconds, so an SLO's name cannot change a query.
  */
-import { planWindow } from '../rules/windows.js';
+import { planPeriod } from '../rules/windows.js';
 import type { SloPeriod } from './budget.js';
 import { calendarPeriod } from './calendar.js';
 import { formatDuration } from '../model/duration.js';
@@ -33,7 +33,7 @@ export interface PeriodTiles {
  */
 export function periodTiles(period: SloPeriod, evalTimeMs: number): PeriodTiles | undefined {
   if (period.kind === 'rolling') {
-    const plan = planWindow(period.seconds * 1000);
+    const plan = planPeriod(period.seconds * 1000);
     const tileSeconds = plan.ok && plan.source.kind === 'derived' ? plan.source.tileMs / 1000 : calendarTileSeconds;
     const expected = Math.max(1, Math.round(period.seconds / tileSeconds));
     const endMs = Math.floor(evalTimeMs / (tileSeconds * 1000)) * tileSeconds * 1000;
@@ -44,15 +44,19 @@ export function periodTiles(period: SloPeriod, evalTimeMs: number): PeriodTiles 
   const elapsed = Math.floor((evalTimeMs - startMs) / 1000);
   const expected = Math.floor(elapsed / calendarTileSeconds);
   if (expected < 1) return undefined;
-  // One second short of the elapsed time, as calendarPeriodQuery (Prometheus 2 ranges include their left end).
-  return { tileSeconds: calendarTileSeconds, rangeSeconds: elapsed - 1, expected, startMs, endMs: startMs + expected * calendarTileSeconds * 1000 };
+  // Evaluated at the last tile's end: one second short of the tiles' span, as calendarPeriodQuery
+  // (Prometheus 2 ranges include their left end, which would add the tile ending at the period start).
+  return { tileSeconds: calendarTileSeconds, rangeSeconds: expected * calendarTileSeconds - 1, expected, startMs, endMs: startMs + expected * calendarTileSeconds * 1000 };
 }
 
 /**
  * One query for every SLO sharing a period shape: per SLO, how many of the period's tiles are recorded
  * (`count`) and the sums of their good and total rates (`good`, `total`), told apart by the
  * `vigil_tile_stat` label. The sums let the worker combine recorded tiles with tiles filled from raw
- * series; the count is the coverage.
+ * series; the count is the coverage. Evaluate it at `tiles.endMs` (the last tile's end): the expression
+ * and the instant then stay the same until the next tile completes, so the worker sends it once per tile
+ * (every 5 minutes, or every hour for hourly tiles) instead of once per cycle. It is the costliest query of
+ * a cycle (a subquery over every tile of the period for every SLO of the shape).
  */
 export function periodTilesQuery(tiles: PeriodTiles): PlannedQuery {
   const { good, total } = tileSeries(tiles.tileSeconds);
@@ -99,11 +103,9 @@ export function calendarPeriodQuery(startMs: number, evalTimeMs: number): Planne
 export function queriesForSlo(entry: SloCatalogEntry, evalTimeMs: number, defaults: readonly string[]): PlannedQuery[] {
   const out = sloWindows(entry, defaults).map(windowQuery);
   const period = sloPeriod(entry);
+  // A calendar period's figure comes from its tiles query alone (calendarPeriodQuery would repeat the same
+  // subqueries every cycle); a rolling one keeps the recorded period series, a cheap instant read.
   if (period.kind === 'rolling') out.push(rollingPeriodQuery);
-  else {
-    const q = calendarPeriodQuery(calendarPeriod(period.length, period.timeZone, evalTimeMs).startMs, evalTimeMs);
-    if (q) out.push(q);
-  }
   const tiles = periodTiles(period, evalTimeMs);
   if (tiles) out.push(periodTilesQuery(tiles));
   if (entry.policies.length > 0) out.push(alertsQuery);

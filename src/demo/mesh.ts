@@ -115,6 +115,8 @@ export interface DemoIncidentOptions {
   /** Period and length of the checkout error incident, seconds (default every 10 min for 3 min). */
   readonly checkoutEvery?: number;
   readonly checkoutDuration?: number;
+  /** Offset of the first checkout incident after `from`, seconds (default 0). */
+  readonly checkoutOffset?: number;
   /** Share of checkout requests failing during its incident (default 0.2). */
   readonly checkoutErrorRatio?: number;
   /** Period, length and latency factor of the catalog incident (default every 15 min for 4 min, ×5). */
@@ -138,7 +140,7 @@ export function demoIncidents(options: DemoIncidentOptions): Incident[] {
       name: 'checkout-errors',
       service: 'checkout',
       effect: { kind: 'errors', errorRatio: options.checkoutErrorRatio ?? 0.2 },
-      schedule: { start: from, every: options.checkoutEvery ?? 600, duration: options.checkoutDuration ?? 180 },
+      schedule: { start: from + (options.checkoutOffset ?? 0), every: options.checkoutEvery ?? 600, duration: options.checkoutDuration ?? 180 },
     },
     {
       name: 'catalog-latency',

@@ -8,6 +8,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDuration } from '../model/duration.js';
 import { loadResources } from '../resources/load-resources.js';
 import { compile } from '../rules/compile.js';
 import { renderOutput } from '../rules/render-output.js';
@@ -65,6 +66,22 @@ async function choosePorts(wanted: DemoPorts): Promise<DemoPorts> {
   return chosen as unknown as DemoPorts;
 }
 
+/** GET …/backtest for each SLO until it answers (the catalog reaches the API a moment after start); logs a line each. */
+async function backtestEach(api: string, slos: readonly string[], range: string, log: (line: string) => void, signal: AbortSignal): Promise<void> {
+  for (const slo of slos) {
+    for (let attempt = 0; attempt < 60 && !signal.aborted; attempt++) {
+      const res = await fetch(`${api}/api/v1/slos/${slo}/backtest?range=${range}`, { signal }).catch(() => undefined);
+      if (res?.ok) {
+        const body = (await res.json()) as { sets: Array<{ policies: Array<{ policy: { name: string }; alerts: unknown[] }> }> };
+        log(`backtest ${slo} over ${range}: ${body.sets[0]?.policies.map((p) => `${p.policy.name} ${p.alerts.length}`).join(', ')} alert(s) (SLO detail dashboard)`);
+        break;
+      }
+      await res?.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
 /**
  * Prometheus's /alerts and /rules pages. Debian's Prometheus 2.x is built without the React UI, so only
  * /classic/alerts and /classic/rules answer there; upstream builds answer both (Prometheus 3 has no /classic).
@@ -90,8 +107,10 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const start = (command: string, args: readonly string[]) => startProcess(command, args, { cwd: root, keepChars: 50_000 });
   let receiver: AlertReceiver | undefined;
   let traffic: TrafficServer | undefined;
+  const backtests = new AbortController();
   const stop = async () => {
     // Vigil first (it writes rules and reloads Prometheus), then what it talks to.
+    backtests.abort();
     for (const name of ['vigil', 'prometheus', 'alertmanager', 'redis']) await children[name]?.stop('SIGTERM', 15_000);
     await traffic?.close();
     await receiver?.close();
@@ -100,7 +119,12 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   try {
     const now = Math.floor(Date.now() / 1000 / 60) * 60;
     // checkout runs a canary (10 % of its traffic, `checkout-canary`) for the release-gate step.
-    const config = demoMesh({ incidents: demoIncidents({ from: now, ...options.incidents }), canary: true });
+    // Two views of one mesh: history (recurring incidents after `now` only, so never in it) and the live
+    // generator, whose recurring incidents start once Prometheus scrapes it. Traffic between the end of the
+    // backfilled history and the first scrape reaches Prometheus only as a counter jump that no 5-minute
+    // tile holds, so an incident there would be in the raw counters and never in the budget figures.
+    const meshFrom = (from: number) => demoMesh({ incidents: demoIncidents({ from, ...options.incidents }), canary: true });
+    const config = meshFrom(now);
     const resources = options.resources ?? join(root, 'deploy/demo/resources');
     const rulesDir = join(work, 'rules');
     const dataDir = join(work, 'data');
@@ -131,7 +155,6 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--log.level=warn',
     ]);
     children.redis = start('redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work]);
-    traffic = await startTrafficServer({ config, host: '127.0.0.1', port: ports.traffic });
 
     const interval = options.scrapeInterval ?? '15s';
     await writeFile(
@@ -167,12 +190,19 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       prometheus: `http://127.0.0.1:${ports.prometheus}`,
       alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
       api: `http://127.0.0.1:${ports.api}`,
-      traffic: traffic.url,
+      traffic: `http://127.0.0.1:${ports.traffic}`,
       receiver: receiver.url,
       redis: `redis://127.0.0.1:${ports.redis}`,
     };
     const ready = { timeoutMs: 60_000, intervalMs: 250 };
     await waitFor('Prometheus', () => answersOk(`${urls.prometheus}/-/ready`), { ...ready, process: children.prometheus });
+    // The live mesh starts now that Prometheus scrapes (its first scrape of the target comes within one
+    // interval); its recurring incidents begin two scrape intervals later, wholly inside scraped time.
+    const scrapeEvery = parseDuration(interval);
+    if (!scrapeEvery.ok) throw new Error(`scrapeInterval: ${scrapeEvery.message}`);
+    const intervalSeconds = Math.ceil(scrapeEvery.ms / 1000);
+    const liveFrom = Math.ceil(Date.now() / 1000) + 2 * intervalSeconds;
+    traffic = await startTrafficServer({ config: meshFrom(liveFrom), host: '127.0.0.1', port: ports.traffic });
     await waitFor('Alertmanager', () => answersOk(`${urls.alertmanager}/-/ready`), { ...ready, process: children.alertmanager });
 
     const cycle = options.cycle ?? '30s';
@@ -192,6 +222,14 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       '--log-level=warn',
     ]);
     await waitFor('vigil all', () => answersOk(`${urls.api}/readyz`), { ...ready, timeoutMs: 120_000, process: children.vigil });
+    // The SLO detail dashboard shows each SLO's last backtest: run one per demo SLO over the backfilled
+    // history once the API knows them (in the background; stop() cancels it).
+    if (days > 0) {
+      const slos = compile(loadResources([resources], root).resources).slos.map((s) => `${s.namespace}/${s.name}`);
+      void backtestEach(urls.api, slos, `${Math.min(days, 90)}d`, log, backtests.signal).catch((error: Error) => {
+        if (!backtests.signal.aborted) log(`backtest: ${error.message}`);
+      });
+    }
     return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output() ?? '', stop };
   } catch (error) {
     await stop();

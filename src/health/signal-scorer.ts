@@ -18,15 +18,13 @@
  *    beyond the clip, and the calibration learns slower during an incident, so an outage is not learned as
  *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
  *    a fault against the pre-fault state, see entity-health.ts.)
- * 5. Onset (onset.ts): `alarm` is where an incident starts: two detectors of different kinds (the
- *    likelihood of this prediction error, after Numenta; contextual novelty of the quantised values, after
- *    CAD OSE), both with their published defaults, then a rest period after each alarm, so a replay pages
- *    once per incident. Its only effect on `anomaly` and `rarity` (what health uses) is step 4's slower
- *    calibration while an incident is open.
+ * 5. Onset (onset.ts): `alarm` is where an incident starts: CAD OSE's alarm (a step between value levels
+ *    never seen before) with its rest period, so a replay pages once per incident. Its only effect on
+ *    `anomaly` and `rarity` (what health uses) is step 4's slower calibration while an incident is open.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep, type OnsetState } from './onset.js';
+import { onsetStep, RANGE_LEARNING, RANGE_MARGIN, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -62,12 +60,15 @@ export interface ScorerOptions {
   /** Rarity (−log10 tail probability) that maps to anomaly score 0.5; anomaly = r / (r + half) never saturates. */
   readonly halfScoreLog10: number;
   /**
-   * Onset (onset.ts): observations kept quiet after an alarm, and robust deviations that make the raw
-   * prediction error 1. Chosen by the health-nab bench's nested cross-validation (50 and 20, the choice of
-   * all seven training folds; the published CAD OSE rest period and the unit scale are 150 and 10).
+   * Onset (onset.ts, CAD OSE's alarm): observations kept quiet after a raw alarm (CAD's published rest
+   * period), observations the value range is learned over, and the share of that range added on each side
+   * (chosen inside the training folds of the health-nab bench).
    */
   readonly onsetRestPoints: number;
-  readonly onsetFullDeviations: number;
+  readonly onsetRangeLearning: number;
+  readonly onsetRangeMargin: number;
+  /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
+  readonly valueRange?: readonly [number, number];
 }
 
 export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
@@ -85,8 +86,9 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   minScale: 0,
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
-  onsetRestPoints: 50,
-  onsetFullDeviations: 20,
+  onsetRestPoints: REST_POINTS,
+  onsetRangeLearning: RANGE_LEARNING,
+  onsetRangeMargin: RANGE_MARGIN,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -116,6 +118,8 @@ export interface SignalState {
   readonly cal: readonly number[];
   /** Onset detectors (contextual novelty, likelihood of the prediction error) and the rest period, see onset.ts. */
   readonly on?: OnsetState;
+  /** Observations since the anomaly score last reached 0.5 (capped): an incident is open below INCIDENT_MEMORY. */
+  readonly inc?: number;
 }
 
 export type BaselineName = 'recent' | 'seasonal';
@@ -150,6 +154,12 @@ export interface StepResult {
   readonly score: StepScore;
 }
 
+
+/**
+ * Observations an incident stays open after the last anomaly score of 0.5 or more (for the calibration's
+ * slower learning): the onset's former rest period, 50.
+ */
+export const INCIDENT_MEMORY = 50;
 
 const UNKNOWN: StepScore = Object.freeze({ status: 'unknown', anomaly: null, rarity: null, alarm: 0, reason: null });
 
@@ -270,9 +280,16 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     errRecent + options.errorRate * (Math.min(Math.abs(value - state.lvl), errLimit) - errRecent),
     seasonalTrusted ? errSeasonal + options.errorRate * (Math.min(Math.abs(value - seasonalExpected), errLimit) - errSeasonal) : errRecent,
   ];
-  // The calibration learns slower during an ongoing incident (the onset's rest period after an alarm), so an outage does
-  // not quickly become "normal" by widening the calibration.
-  const calRate = options.calibrationRate * (state.on !== undefined && state.on.rest < options.onsetRestPoints ? options.incidentLearning : 1);
+  // The calibration learns slower during an ongoing incident (within INCIDENT_MEMORY observations of an anomaly
+  // score of 0.5 or more), so an outage does not quickly become "normal" by widening the calibration.
+  const onsetSettings: OnsetSettings = {
+    restPeriod: options.onsetRestPoints,
+    rangeLearning: options.onsetRangeLearning,
+    margin: options.onsetRangeMargin,
+    ...(options.valueRange ? { valueRange: options.valueRange } : {}),
+  };
+  const incidentOpen = (state.inc ?? INCIDENT_MEMORY) < INCIDENT_MEMORY;
+  const calRate = options.calibrationRate * (incidentOpen ? options.incidentLearning : 1);
   const cal = [...trackQuantiles(qInstant, instant, calRate), ...trackQuantiles(qSustained, sustained / sustainedSd, calRate)];
   const mag = state.mag + options.recentRate * weight * (Math.abs(value) - state.mag);
   // The floor's spread learns slowly from outliers too (clipped, √weight), so an outage cannot raise the
@@ -282,7 +299,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
 
   // 5. Onset (onset.ts): high on the first point of an incident, damped while it lasts.
   const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= expected : value <= expected);
-  const onset = onsetStep(state.on, { value, badDeviation: instant, badSide }, { restPoints: options.onsetRestPoints, fullDeviations: options.onsetFullDeviations });
+  const onset = onsetStep(state.on, { value, badSide }, onsetSettings);
 
   const next: SignalState = {
     v: 1,
@@ -300,6 +317,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     err,
     cal,
     on: onset.state,
+    inc: anomaly >= 0.5 ? 0 : Math.min(INCIDENT_MEMORY, (state.inc ?? INCIDENT_MEMORY) + 1),
   };
   // The reason reports the deviation that drove the score: this point's, or the sustained mean.
   const shown = timescale === 'sustained' ? sus : z;

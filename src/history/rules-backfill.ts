@@ -221,17 +221,26 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
 
 /**
  * The passes `vigil backfill` and the demo use: the tile recordings over the whole history (5m tiles every
- * 5 minutes, hourly tiles every hour — what the period figures, coverage and backtests read), and every
- * recording over the last `recentSeconds` at `evalInterval` (what the live rules' windows and the
- * dashboards' recent graphs need; older derived values are recomputed from the tiles by the live rules).
- * Each tile starts one tile after `start`, so it never spans time before the history.
+ * 5 minutes, hourly tiles every hour — what the period figures, coverage and backtests read), the rolling
+ * 1h, 6h and 1d rates at `evalInterval` over the 3 days before the recent stretch (the live rules compose
+ * windows up to 3d from them at offsets, so they must exist at every evaluation time, not only on the
+ * hour), and every recording over the last `recentSeconds` at `evalInterval` (what the live rules' windows
+ * and the dashboards' recent graphs need). Each tile starts one tile after `start`, so it never spans time
+ * before the history.
  */
 export function backfillPasses(options: { start: number; end: number; recentSeconds?: number; evalInterval?: number }): RulePass[] {
+  const evalInterval = options.evalInterval ?? 300;
   // On an hour boundary, so the tile passes (ending just before it) and the recent pass never share a timestamp.
   const recent = Math.max(options.start, Math.floor((options.end - (options.recentSeconds ?? 6 * 3600)) / 3600) * 3600);
+  // The 3d window at the recent stretch's start reads the 1d rate 2d earlier, which reads the 6h rate 18h
+  // before that, which reads the 1h rate 5h before that: 3 days of rolling rates cover them all.
+  const rolling = Math.max(options.start + 3600, recent - ROLLING_HISTORY_SECONDS);
   const passes: RulePass[] = [];
   if (recent - 300 > options.start + 300) passes.push({ select: /^vigil:sli_(good|total):rate5m$/, start: options.start + 300, end: recent - 1, evalInterval: 300 });
-  if (recent - 3600 > options.start + 3600) passes.push({ select: /^vigil:sli_(good|total):rate1h$/, start: options.start + 3600, end: recent - 1, evalInterval: 3600 });
-  passes.push({ start: Math.max(recent, options.start + 3600), end: options.end, evalInterval: options.evalInterval ?? 300 });
+  if (rolling - 3600 > options.start + 3600) passes.push({ select: /^vigil:sli_(good|total):rate1h$/, start: options.start + 3600, end: rolling - 1, evalInterval: 3600 });
+  if (recent > rolling) passes.push({ select: /^vigil:sli_(good|total):rate(1h|6h|1d)$/, start: rolling, end: recent - 1, evalInterval });
+  passes.push({ start: Math.max(recent, options.start + 3600), end: options.end, evalInterval });
   return passes;
 }
+
+const ROLLING_HISTORY_SECONDS = 3 * 86_400;

@@ -237,7 +237,7 @@ function sliQueries(sli: Record<string, unknown> | undefined, at: (string | numb
   if (raw) {
     const ratio = periodQuery(field(raw, 'error_ratio_query'), 'error_ratio_query', [...at, 'raw']);
     if (!ratio.ok) return ratio;
-    // Windows Vigil derives (2h and longer) then average the 5m/1h ratios over time, as a raw ratio has no weights.
+    // Windows Vigil derives (2h and longer) then average the 1h ratios over time, as a raw ratio has no weights.
     return { ok: true, good: `1 - (${ratio.query})`, total: `(${ratio.query}) * 0 + 1`, kind: 'raw error ratio: good = 1 - ratio of a total of 1' };
   }
   return { ok: false, path: at, message: 'sli needs events (error_query, total_query) or raw (error_ratio_query)' };

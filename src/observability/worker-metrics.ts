@@ -17,6 +17,8 @@ export interface WorkerMetrics {
   readonly gapFillQueries: Counter;
   readonly prometheusQueryDuration: Histogram;
   readonly schedulers: Gauge;
+  /** BullMQ Workers found no longer fetching jobs and replaced (src/worker/supervised-worker.ts). */
+  readonly queueStalls: Counter<'queue'>;
 }
 
 export function createWorkerMetrics(options: { queue: () => Queue | undefined; defaultMetrics?: boolean }): WorkerMetrics {
@@ -80,6 +82,12 @@ export function createWorkerMetrics(options: { queue: () => Queue | undefined; d
     schedulers: new Gauge({
       name: 'vigil_budget_schedulers',
       help: 'Budget job schedulers after the last reconcile by this worker.',
+      registers: [registry],
+    }),
+    queueStalls: new Counter({
+      name: 'vigil_worker_queue_stalls_total',
+      help: 'Times a queue worker in this process stopped fetching jobs while work was due (e.g. after a Redis failover) and was replaced.',
+      labelNames: ['queue'],
       registers: [registry],
     }),
   };

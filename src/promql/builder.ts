@@ -53,6 +53,13 @@ export function range(expr: Expr, rangeMs: number, stepMs?: number): Expr {
   return atom(`${inner}[${window}]`);
 }
 
+/** `selector offset 1h`: the selector's value that long ago (no modifier for 0). Only selectors take one. */
+export function offset(selectorExpr: Expr, offsetMs: number): Expr {
+  if (offsetMs === 0) return selectorExpr;
+  if (selectorExpr.precedence !== ATOM) throw new Error(`offset needs a selector, got ${selectorExpr.print()}`);
+  return atom(`${selectorExpr.print()} offset ${formatDuration(offsetMs)}`);
+}
+
 export function aggregate(op: 'sum' | 'max' | 'min' | 'avg' | 'count', expr: Expr, by?: readonly string[]): Expr {
   return atom(by ? `${op} by (${by.join(', ')}) (${expr.print()})` : `${op}(${expr.print()})`);
 }

@@ -16,6 +16,8 @@ export const redisKeys = {
   sloCatalogVersion: `${hashTag}:catalog:slo:version`,
   /** Hash: `namespace/name` → latest budget result (compact JSON). */
   budgetResults: `${hashTag}:results:budget`,
+  /** Hash: `namespace/name` → summary of the last backtest of the SLO's current policies (src/export/backtest-export.ts). */
+  backtestSummaries: `${hashTag}:results:backtest`,
 } as const;
 
 /** String (JSON, expires after the SLO's period): an SLO's gap-fill ledger, the period tiles filled from raw series (gap-fill.ts). */

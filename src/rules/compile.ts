@@ -11,7 +11,7 @@ import { issueAt, validateResource, type ValidResource } from '../model/validate
 import { buildRuleGroups } from './build-rules.js';
 import { renderSliQuery, resolveParameters } from './render-template.js';
 import type { RuleGroup } from './rule-group.js';
-import { planWindow, RAW_WINDOWS_MS, STANDARD_WINDOWS_MS, type WindowSource } from './windows.js';
+import { planPeriod, planWindow, RAW_WINDOWS_MS, STANDARD_WINDOWS_MS, type WindowSource } from './windows.js';
 
 export interface CompiledSlo {
   readonly namespace: string;
@@ -106,7 +106,7 @@ function compileSlo(
     if (plan.ok) windows.push(plan.source);
     else issues.push(issueAt(resource, ['spec'], `window ${formatDuration(windowMs)}: ${plan.message}`));
   }
-  const period = planWindow(slo.window.ms);
+  const period = planPeriod(slo.window.ms);
   if (!period.ok) issues.push(issueAt(resource, ['spec', 'slo'], `period ${formatDuration(slo.window.ms)}: ${period.message}`));
 
   const rawWindows = new Set<number>([...RAW_WINDOWS_MS, ...windows.filter((w) => w.kind === 'raw').map((w) => w.windowMs)]);

@@ -46,7 +46,7 @@ export async function runBudgetJob(ctx: BudgetJobContext, slo: string): Promise<
     queriesForSlo(entry, evalTimeMs, defaultWindows).map(async (q) => {
       if (q.kind === 'window') windowRatios[q.window] = await ctx.cache.value(q.expr, evalTimeMs, slo);
       else if (q.kind === 'alerts') alertSamples = await ctx.cache.alerts(q.expr, evalTimeMs, slo);
-      else if (q.kind === 'period-tiles') tiles = { plan: q.tiles, stats: await ctx.cache.tileStats(q.expr, evalTimeMs, slo) };
+      else if (q.kind === 'period-tiles') tiles = { plan: q.tiles, stats: await ctx.cache.tileStats(q.expr, q.tiles.endMs, slo) };
       else periodErrorRatio = await ctx.cache.value(q.expr, evalTimeMs, slo);
     }),
   );

@@ -2,10 +2,12 @@
  * `vigil worker`'s budget role: a BullMQ worker on the `{vigil}`-prefixed `budget` queue, the
  * scheduler reconciler, Vigil's own metrics, and an explicit lifecycle. Any number of replicas can run:
  * BullMQ hands each job to one of them, and a replica that dies mid-job loses its lock, so the stalled
- * job goes back to the queue for another (`maxStalledCount` 1, then the normal retry with backoff).
+ * job goes back to the queue for another (`maxStalledCount` 1, then the normal retry with backoff). The BullMQ
+ * Worker is supervised (src/worker/supervised-worker.ts): one whose fetch loop stopped, as after a Redis Cluster
+ * failover, is replaced, and `/healthz` answers 503 until the replacement has started a job.
  */
 import { createServer, type Server } from 'node:http';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { PrometheusQueryError, createPrometheusReader, type MetricsReader } from '../prometheus/prometheus-reader.js';
@@ -15,6 +17,7 @@ import { budgetSchedulerId, queueNames, redisKeys } from '../redis/redis-keys.js
 import { SchedulerReconciler, type BudgetJobData, type ReconcileReport } from './scheduler-reconciler.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../observability/worker-metrics.js';
 import { createRedis } from '../redis/connection.js';
+import { startSupervisedWorker } from './supervised-worker.js';
 
 export interface BudgetWorkerOptions {
   readonly redisUrl: string;
@@ -27,6 +30,8 @@ export interface BudgetWorkerOptions {
   /** Job lock; a worker that dies mid-job releases its job after at most this long. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** How often to check that this worker still fetches jobs (src/worker/supervised-worker.ts); 0 = never. */
+  readonly stallCheckMs?: number;
   readonly attempts?: number;
   readonly backoffMs?: number;
   readonly queryTimeoutMs?: number;
@@ -48,6 +53,12 @@ export interface BudgetWorker {
   readonly queue: Queue<BudgetJobData>;
   readonly metrics: WorkerMetrics;
   readonly cache: CycleQueryCache;
+  /** Why `/healthz` answers 503, or undefined when healthy. */
+  healthProblem(): string | undefined;
+  /** Adds another role's check to `/healthz` (it returns why the role is unhealthy, or undefined). */
+  addHealthCheck(check: () => string | undefined): void;
+  /** BullMQ Workers replaced after a stall since start. */
+  readonly workerReplacements: number;
   /** Address of the metrics server, when it listens. */
   readonly metricsAddress: { host: string; port: number } | undefined;
   reconcile(): Promise<ReconcileReport>;
@@ -120,18 +131,36 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
       throw error;
     }
   };
-  const worker = new Worker<BudgetJobData, BudgetJobOutcome>(queueNames.budget, processor, {
-    connection: bullConnection,
+  const worker = startSupervisedWorker<BudgetJobData, BudgetJobOutcome>({
+    queueName: queueNames.budget,
     prefix: redisKeys.bullPrefix,
-    concurrency: options.concurrency ?? 50,
-    lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
-    maxStalledCount: 1,
-    autorun: false,
+    processor,
+    workerOptions: {
+      concurrency: options.concurrency ?? 50,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 1,
+    },
+    // Its own connection, not the queue's: a stalled Worker is replaced together with it.
+    connect: () => {
+      const connection = createRedis(options.redisUrl, connectionOptions);
+      connection.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
+      return connection;
+    },
+    probe: redis,
+    checkMs: options.stallCheckMs ?? 15_000,
+    onWorker: (w) => {
+      w.on('error', (error: Error) => log.warn({ err: error.message }, 'worker error'));
+      w.on('failed', (job, error) => log.debug({ job: job?.id, attempt: job?.attemptsMade, err: error.message }, 'budget job failed'));
+      w.on('stalled', (jobId) => log.warn({ job: jobId }, 'stalled budget job returned to the queue'));
+    },
+    onStall: ({ reason, due, idleMs }) => {
+      metrics.queueStalls.inc({ queue: queueNames.budget });
+      log.warn({ reason, fetchIdleMs: idleMs, oldestWaitingJob: due.oldestWaitingJobId, earliestDelayedDueMs: due.earliestDelayedDueMs }, 'budget worker stopped fetching jobs (e.g. after a Redis failover); replacing it');
+    },
+    onRecovered: ({ afterMs }) => log.info({ afterMs }, 'budget queue flowing again after a stall'),
+    onError: (message, error) => log.warn({ err: error.message }, message),
   });
-  worker.on('error', (error: Error) => log.warn({ err: error.message }, 'worker error'));
-  worker.on('failed', (job, error) => log.debug({ job: job?.id, attempt: job?.attemptsMade, err: error.message }, 'budget job failed'));
-  worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'stalled budget job returned to the queue'));
 
   const reconcile = async (): Promise<ReconcileReport> => {
     const report = await reconciler.tick();
@@ -162,7 +191,19 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
       .catch((error: Error) => log.warn({ err: error.message }, 'scheduler reconcile after reconnect failed; will retry'))
       .finally(() => (reconciling = false));
   });
-  void worker.run().catch((error: Error) => log.error({ err: error.message }, 'worker stopped'));
+
+  /** Other roles' checks in this process (the health worker's stall). */
+  const otherChecks: Array<() => string | undefined> = [];
+  /** Why this worker is unhealthy, or undefined: a Worker that stopped, or a stall not yet recovered from. */
+  const healthProblem = (): string | undefined => {
+    if (!worker.isRunning()) return 'not running';
+    if (worker.stalled) return 'budget queue stalled: worker replaced, waiting for it to start a job';
+    for (const check of otherChecks) {
+      const problem = check();
+      if (problem) return problem;
+    }
+    return undefined;
+  };
 
   let server: Server | undefined;
   let metricsAddress: { host: string; port: number } | undefined;
@@ -173,7 +214,10 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
           (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
           (error: Error) => res.writeHead(500).end(error.message),
         );
-      } else if (req.url === '/healthz') res.writeHead(worker.isRunning() ? 200 : 503).end(worker.isRunning() ? 'ok\n' : 'not running\n');
+      } else if (req.url === '/healthz') {
+        const problem = healthProblem();
+        res.writeHead(problem ? 503 : 200).end(problem ? `${problem}\n` : 'ok\n');
+      }
       else res.writeHead(404).end();
     });
     const { host, port } = options.metricsListen;
@@ -188,11 +232,7 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
     log.info('budget worker stopping');
     await runAll([
       () => clearInterval(timer),
-      () =>
-        Promise.race([
-          worker.close(),
-          new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs ?? 10_000).unref()),
-        ]),
+      () => worker.close(options.shutdownGraceMs ?? 10_000),
       () => queue!.close(),
       () => (server ? new Promise<void>((resolve) => server!.close(() => resolve())) : undefined),
       () => redis.quit().catch(() => redis.disconnect()),
@@ -201,5 +241,18 @@ export async function startBudgetWorker(options: BudgetWorkerOptions): Promise<B
     log.info('budget worker stopped');
   };
   const close = (): Promise<void> => (closing ??= shutdown());
-  return { queue, metrics, cache, metricsAddress, reconcile, close, [Symbol.asyncDispose]: close };
+  return {
+    queue,
+    metrics,
+    cache,
+    metricsAddress,
+    healthProblem,
+    addHealthCheck: (check) => void otherChecks.push(check),
+    get workerReplacements() {
+      return worker.replacements;
+    },
+    reconcile,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

@@ -31,14 +31,18 @@ interface Entry {
 export interface CycleCacheOptions {
   readonly failureTtlMs?: number;
   readonly cycleMs: number;
-  /** Wall clock: results are shared within one cycle (`floor(now / cycleMs)`) and never across. */
+  /** Wall clock: results are shared within one cycle (`floor(now / cycleMs)`) and never across (but tileStats). */
   readonly now: () => number;
+  /** Longest a period-tiles answer is reused (default 1 h): recordings backfilled into the past show after it. */
+  readonly tileKeepMs?: number;
 }
 
 export class CycleQueryCache {
   readonly #reader: MetricsReader;
   readonly #options: CycleCacheOptions;
   readonly #entries = new Map<string, Entry>();
+  /** Period-tiles answers, kept across cycles (see tileStats). */
+  readonly #kept = new Map<string, { readonly expr: string; readonly atMs: number; readonly sentMs: number; readonly promise: Promise<Map<string, VectorSample[]>> }>();
   /** Queries actually sent (for the benchmark and tests). */
   queriesSent = 0;
   /** Queries sent per cycle index, for the last few cycles. */
@@ -76,9 +80,13 @@ export class CycleQueryCache {
     return value === undefined || Number.isNaN(value) ? undefined : value;
   }
 
-  /** One SLO's row of a period-tiles query: recorded tiles and their good/total sums (zeros when absent). */
-  async tileStats(expr: string, evalTimeMs: number, sloKey: string): Promise<TileStats> {
-    const samples = (await this.bySlo(expr, evalTimeMs)).get(sloKey) ?? [];
+  /**
+   * One SLO's row of a period-tiles query evaluated at its last tile's end: recorded tiles and their good/total
+   * sums (zeros when absent). Kept across cycles while that tile end stays the newest (the answer cannot change
+   * but for recordings written into the past, e.g. by `vigil backfill`: those show within `tileKeepMs`).
+   */
+  async tileStats(expr: string, tileEndMs: number, sloKey: string): Promise<TileStats> {
+    const samples = (await this.#acrossCycles(expr, tileEndMs)).get(sloKey) ?? [];
     const stat = (name: string) => {
       const value = samples.find((s) => s.labels[tileStatLabel] === name)?.value;
       return value === undefined || !Number.isFinite(value) ? 0 : value;
@@ -89,6 +97,25 @@ export class CycleQueryCache {
   async alerts(expr: string, evalTimeMs: number, sloKey: string): Promise<AlertSample[]> {
     const samples = (await this.bySlo(expr, evalTimeMs)).get(sloKey) ?? [];
     return samples.map((s) => ({ policy: s.labels[labels.policy] ?? '', alertstate: s.labels.alertstate ?? '' }));
+  }
+
+  #acrossCycles(expr: string, atMs: number): Promise<Map<string, VectorSample[]>> {
+    const nowMs = this.#options.now();
+    for (const [key, entry] of this.#kept) if (nowMs - entry.sentMs > (this.#options.tileKeepMs ?? 3_600_000) || (entry.expr === expr && entry.atMs < atMs)) this.#kept.delete(key);
+    const key = `${atMs}\u0000${expr}`;
+    const hit = this.#kept.get(key);
+    if (hit) return hit.promise;
+    this.queriesSent++;
+    const cycle = Math.floor(nowMs / this.#options.cycleMs);
+    this.queriesPerCycle.set(cycle, (this.queriesPerCycle.get(cycle) ?? 0) + 1);
+    const promise = this.#reader.instantQuery(expr, atMs).then(groupBySlo);
+    this.#kept.set(key, { expr, atMs, sentMs: nowMs, promise });
+    promise.catch(() => {
+      setTimeout(() => {
+        if (this.#kept.get(key)?.promise === promise) this.#kept.delete(key);
+      }, this.#options.failureTtlMs ?? 1000).unref();
+    });
+    return promise;
   }
 
   #evict(cycle: number): void {

@@ -4,13 +4,14 @@
  * write. `close()` is memoised and runs every step even if one throws.
  */
 import { hostname } from 'node:os';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EntityOptions } from '../health/entity-health.js';
 import type { MetricsReader } from '../prometheus/prometheus-reader.js';
 import { collectSignals, planShards, processShard, type EntityValues, type SloBurnLookup } from './health-cycle.js';
 import { CYCLE_SCHEDULER_ID, HEALTH_QUEUE, JOB_CYCLE, JOB_SHARD, QUEUE_PREFIX, healthKeys } from '../redis/redis-keys.js';
 import { createRedis } from '../redis/connection.js';
+import { startSupervisedWorker } from './supervised-worker.js';
 
 export interface HealthWorkerOptions {
   readonly redisUrl: string;
@@ -41,6 +42,8 @@ export interface HealthWorkerOptions {
   readonly stateTtlMs?: number;
   /** false: only enqueue (trigger and schedule cycles) without running jobs in this process. */
   readonly runJobs?: boolean;
+  /** How often to check that the queue worker still fetches jobs (src/worker/supervised-worker.ts); 0 = never. */
+  readonly stallCheckMs?: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -61,6 +64,8 @@ export interface HealthWorker {
   reconcile(): Promise<boolean>;
   /** Starts a cycle now (for tests and manual runs); returns its job id. */
   triggerCycle(at: number): Promise<string>;
+  /** Set while this replica's queue worker has stopped fetching jobs and its replacement has not started one. */
+  readonly stalled: boolean;
   close(): Promise<void>;
 }
 
@@ -117,12 +122,23 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
     return { entities: job.data.entities.length };
   }
 
-  const worker = options.runJobs === false ? undefined : new Worker(
-    HEALTH_QUEUE,
-    async (job: Job) => (job.name === JOB_CYCLE ? runCycle(job as Job<CycleJobData>) : runShard(job as Job<ShardJobData>)),
-    { connection: connection(), prefix: QUEUE_PREFIX, concurrency: options.concurrency ?? 2 },
-  );
-  worker?.on('failed', (job, error) => log('health job failed', { job: job?.id, name: job?.name, error: error.message }));
+  const worker = options.runJobs === false ? undefined : startSupervisedWorker({
+    queueName: HEALTH_QUEUE,
+    prefix: QUEUE_PREFIX,
+    processor: async (job: Job) => (job.name === JOB_CYCLE ? runCycle(job as Job<CycleJobData>) : runShard(job as Job<ShardJobData>)),
+    workerOptions: { concurrency: options.concurrency ?? 2 },
+    // A Worker that stopped fetching (e.g. after a Redis Cluster failover) is replaced with its connection.
+    connect: () => {
+      const c = createRedis(options.redisUrl, { maxRetriesPerRequest: null });
+      c.on('error', (error: Error) => log('health redis error', { error: error.message }));
+      return c;
+    },
+    probe: data,
+    checkMs: options.stallCheckMs ?? 15_000,
+    onWorker: (w) => w.on('failed', (job, error) => log('health job failed', { job: job?.id, name: job?.name, error: error.message })),
+    onStall: ({ reason }) => log('health worker stopped fetching jobs (e.g. after a Redis failover); replacing it', { reason }),
+    onError: (message, error) => log(`health worker: ${message}`, { error: error.message }),
+  });
 
   // Check, then upsert: upserting an existing scheduler on every tick could add an extra cycle run.
   const upsertScheduler = () => queue.upsertJobScheduler(CYCLE_SCHEDULER_ID, { every: everyMs }, { name: JOB_CYCLE, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
@@ -190,6 +206,9 @@ export async function startHealthWorker(options: HealthWorkerOptions): Promise<H
 
   return {
     queue,
+    get stalled() {
+      return worker?.stalled ?? false;
+    },
     reconcile: () => reconcile(),
     async triggerCycle(at: number) {
       const job = await queue.add(JOB_CYCLE, { at } satisfies CycleJobData, { jobId: `cycle-${at}`, removeOnComplete: 100, removeOnFail: 100 });

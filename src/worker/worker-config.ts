@@ -12,6 +12,8 @@ export interface WorkerConfig {
   readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  /** How often each queue worker checks that it still fetches jobs (replaced when not, e.g. after a Redis failover). */
+  readonly stallCheckMs: number;
   readonly queryTimeoutMs: number;
   /** Pinned evaluation instant (replaying history, debugging); undefined = the cycle start. */
   readonly evaluateAtMs: number | undefined;
@@ -31,6 +33,7 @@ export const workerOptions: readonly OptionDoc[] = [
   { flag: 'metrics-listen', env: 'VIGIL_WORKER_METRICS_LISTEN', default: '0.0.0.0:9464', description: "worker's own /metrics and /healthz (HOST:PORT, or none)" },
   { flag: 'lock-duration', env: 'VIGIL_WORKER_LOCK_DURATION', default: '30s', description: 'job lock; a dead worker’s job is retried after this' },
   { flag: 'stalled-interval', env: 'VIGIL_WORKER_STALLED_INTERVAL', default: '30s', description: 'how often stalled jobs are looked for' },
+  { flag: 'stall-check', env: 'VIGIL_WORKER_STALL_CHECK', default: '15s', description: 'how often to check that the queue workers still fetch jobs; one that stopped (e.g. after a Redis Cluster failover) is replaced within two checks' },
   { flag: 'query-timeout', env: 'VIGIL_PROMETHEUS_TIMEOUT', default: '20s', description: 'timeout of one Prometheus query attempt' },
   { flag: 'evaluate-at', env: 'VIGIL_WORKER_EVALUATE_AT', default: '', description: 'compute budgets as of this RFC 3339 instant instead of now (replaying history)' },
   { flag: 'health', env: 'VIGIL_HEALTH', default: 'true', description: 'score the health of services and workloads in this replica (true|false)' },
@@ -77,6 +80,7 @@ export function resolveWorkerConfig(flags: Readonly<Record<string, unknown>>, en
     metricsListen: listen === 'none' || listen === '' ? undefined : parseListen(listen),
     lockDurationMs: ms('lock-duration', 500),
     stalledIntervalMs: ms('stalled-interval', 500),
+    stallCheckMs: ms('stall-check', 500),
     queryTimeoutMs: ms('query-timeout', 100),
     evaluateAtMs,
     health: bool('health'),

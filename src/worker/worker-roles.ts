@@ -29,6 +29,7 @@ export async function startWorkerRoles(shared: VigilConfig, own: WorkerConfig, l
     concurrency: own.concurrency,
     lockDurationMs: own.lockDurationMs,
     stalledIntervalMs: own.stalledIntervalMs,
+    stallCheckMs: own.stallCheckMs,
     queryTimeoutMs: own.queryTimeoutMs,
     ...(metricsListen ? { metricsListen } : {}),
     ...(own.evaluateAtMs === undefined ? {} : { evaluateAtMs: own.evaluateAtMs }),
@@ -59,8 +60,11 @@ export async function startWorkerRoles(shared: VigilConfig, own: WorkerConfig, l
       shardSize: own.healthShardSize,
       stateTtlMs: own.healthStateTtlMs,
       sloBurns: budgetSloBurns(redis, { cycleMs: own.cycleMs }),
+      stallCheckMs: own.stallCheckMs,
       log,
     });
+    const healthRole = health;
+    budget.addHealthCheck(() => (healthRole.stalled ? 'health queue stalled: worker replaced, waiting for it to start a job' : undefined));
   }
   let closing: Promise<void> | undefined;
   return {

@@ -121,6 +121,19 @@ describe('backtest', () => {
     expect(current.incidents[0]).toMatchObject({ start: new Date(OUTAGE[0]).toISOString(), end: new Date(OUTAGE[1]).toISOString(), pagedBy: { policy: 'workbook-page-fast', delaySeconds: 180 } });
     expect(current.detectionDelaysSeconds).toEqual([180]);
     expect(current.missed).toEqual([]);
+
+    // The summary stays on /metrics for the SLO detail dashboard, per policy and per SLO.
+    const metrics = (await app.inject('/metrics')).body;
+    const sample = (name: string, labels: string) => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const fastLabels = 'slo="checkout",namespace="shop",policy="workbook-page-fast",severity="page"';
+    expect(sample('vigil_backtest_alerts', fastLabels)).toBe(1);
+    expect(sample('vigil_backtest_alerts_per_week', fastLabels)).toBeCloseTo(fast.perWeek, 9);
+    expect(sample('vigil_backtest_firing_ratio', fastLabels)).toBeCloseTo(1320 / 7200, 9);
+    expect(sample('vigil_backtest_incidents', 'slo="checkout",namespace="shop"')).toBe(1);
+    expect(sample('vigil_backtest_missed_incidents', 'slo="checkout",namespace="shop"')).toBe(0);
+    expect(sample('vigil_backtest_slowest_page_seconds', 'slo="checkout",namespace="shop"')).toBe(180);
+    expect(sample('vigil_backtest_range_seconds', 'slo="checkout",namespace="shop"')).toBe(7200);
+    expect(sample('vigil_backtest_timestamp_seconds', 'slo="checkout",namespace="shop"')).toBe(T / 1000);
   });
 
   it('compares candidate policy sets side by side with the current ones', async () => {

@@ -4,14 +4,9 @@
  * budget worker. Prints: scheduler reconcile time, wall time of a full steady-state cycle, Prometheus
  * queries per cycle for 1,000 and for 10,000 SLOs, and Redis memory per SLO.
  */
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/observability/logger.js';
-import { defaultWindows } from '../../src/budget/series-names.js';
-import { canonicalDuration } from '../../src/model/duration.js';
-import type { SloCatalogEntry } from '../../src/budget/slo.js';
 import { createPrometheusReader } from '../../src/prometheus/prometheus-reader.js';
 import { syncSloCatalog } from '../../src/catalog/slo-catalog.js';
 import { createResultsRegistry } from '../../src/export/results-registry.js';
@@ -20,58 +15,10 @@ import { redisKeys } from '../../src/redis/redis-keys.js';
 import { tempDir, waitFor } from '../support/processes.js';
 import { promtool, startPrometheus } from '../support/prometheus.js';
 import { startRedis } from '../support/redis.js';
+import { entry, T, writeHistory } from './support/budget-history.js';
 
 const N = 10_000;
-const T = Date.parse('2026-10-28T09:00:00Z');
 const CYCLE_MS = 30_000;
-
-function entry(i: number): SloCatalogEntry {
-  const base = {
-    namespace: `ns-${i % 50}`,
-    name: `slo-${i}`,
-    service: `svc-${i}`,
-    goal: '99.9',
-    policies: [
-      { name: 'page', threshold: 14.4, lookBackWindow: '1h', secondaryWindow: '5m', severity: 'page' as const },
-      { name: 'ticket', threshold: 1, lookBackWindow: '3d', secondaryWindow: '6h', severity: 'ticket' as const },
-    ],
-  };
-  const kind = i % 10;
-  if (kind === 7) return { ...base, period: { calendar: { length: 'month', timeZone: 'Europe/Berlin' } } };
-  if (kind === 8) return { ...base, period: { calendar: { length: 'week', timeZone: 'UTC' } } };
-  if (kind === 9) return { ...base, period: { calendar: { length: 'day', timeZone: 'America/New_York' } } };
-  return { ...base, period: { rollingSeconds: 30 * 86_400 } };
-}
-
-async function writeHistory(file: string): Promise<void> {
-  const out = createWriteStream(file);
-  const write = async (line: string) => {
-    if (!out.write(line)) await once(out, 'drain');
-  };
-  const labels = (i: number) => `slo="slo-${i}",namespace="ns-${i % 50}",service="svc-${i}"`;
-  const names = [...defaultWindows.map((w) => `vigil:slo_error_ratio:rate${canonicalDuration(w)}`), 'vigil:slo_error_ratio:period'];
-  for (const name of names) {
-    for (let i = 0; i < N; i++) {
-      const v = 0.0001 * (1 + (i % 17));
-      await write(`${name}{${labels(i)}} ${v} ${(T - 120_000) / 1000}\n${name}{${labels(i)}} ${v} ${(T - 60_000) / 1000}\n${name}{${labels(i)}} ${v} ${T / 1000}\n`);
-    }
-  }
-  for (const [name, value] of [['vigil:sli_good:rate5m', 9.99], ['vigil:sli_total:rate5m', 10]] as const) {
-    for (let i = 0; i < N; i++) {
-      if (i % 10 < 7) continue;
-      let lines = '';
-      for (let t = T - 2 * 3_600_000; t <= T; t += 300_000) lines += `${name}{${labels(i)}} ${value} ${t / 1000}\n`;
-      await write(lines);
-    }
-  }
-  for (let i = 0; i < N; i += 100) {
-    await write(`ALERTS{alertname="VigilErrorBudgetBurn",alertstate="firing",policy="page",severity="page",${labels(i)}} 1 ${T / 1000}\n`);
-  }
-  await write('# EOF\n');
-  out.end();
-  await once(out, 'finish');
-}
-
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
@@ -86,7 +33,23 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   const catalogStarted = performance.now();
   await syncSloCatalog(redis, Array.from({ length: n }, (_, i) => entry(i)));
   const catalogMs = performance.now() - catalogStarted;
-  const reader = createPrometheusReader({ url: prometheusUrl, timeoutMs: 30_000 });
+  const base = createPrometheusReader({ url: prometheusUrl, timeoutMs: 30_000 });
+  // Each query's wall time, so the report names what a cycle waits for.
+  const timings: Array<{ expr: string; ms: number; at: number }> = [];
+  const reader: typeof base = {
+    ...base,
+    get queries() {
+      return base.queries;
+    },
+    instantQuery: async (expr, evalTimeMs) => {
+      const started = performance.now();
+      try {
+        return await base.instantQuery(expr, evalTimeMs);
+      } finally {
+        timings.push({ expr, ms: performance.now() - started, at: Date.now() });
+      }
+    },
+  };
   const startedAt = Date.now();
   const worker = await startBudgetWorker({
     redisUrl,
@@ -117,6 +80,11 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   await waitFor('steady cycle', async () => (await computedSince(boundary)) === n, { timeoutMs: 300_000, intervalMs: 100 });
   const steadyCycleMs = Date.now() - boundary;
   const queriesPerCycle = reader.queries - queriesBefore;
+  const slowest = timings
+    .filter((t) => t.at >= boundary)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((t) => `${(t.ms / 1000).toFixed(2)} s ${t.expr.length > 90 ? `${t.expr.slice(0, 90)}…` : t.expr}`);
   const total = await usedMemory(redis);
   const results = Number(await redis.memory('USAGE', redisKeys.budgetResults, 'SAMPLES', '0'));
   const catalog = Number(await redis.memory('USAGE', redisKeys.sloCatalog, 'SAMPLES', '0'));
@@ -129,13 +97,13 @@ async function measure(redisUrl: string, prometheusUrl: string, n: number) {
   const exposedSeries = exposition.split('\n').filter((l) => l && !l.startsWith('#')).length;
   await worker.close();
   redis.disconnect();
-  return { n, catalogMs, reconcileMs, firstCycleMs, steadyCycleMs, queriesPerCycle, perSlo: (total - baseline) / n, resultsPerSlo: results / n, catalogPerSlo: catalog / n, counts, scrapeMs, exposedSeries, expositionBytes: exposition.length };
+  return { n, catalogMs, reconcileMs, firstCycleMs, steadyCycleMs, queriesPerCycle, slowest, perSlo: (total - baseline) / n, resultsPerSlo: results / n, catalogPerSlo: catalog / n, counts, scrapeMs, exposedSeries, expositionBytes: exposition.length };
 }
 
 const dir = await tempDir('bench-budget');
 const [redis, history] = await Promise.all([startRedis(), (async () => {
   const t0 = performance.now();
-  await writeHistory(join(dir.path, 'history.om'));
+  await writeHistory(join(dir.path, 'history.om'), N);
   const r = await promtool(['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=2232h', join(dir.path, 'history.om'), join(dir.path, 'data')]);
   if (r.code !== 0) throw new Error(r.stderr);
   process.stdout.write(`synthetic history for ${N} SLOs backfilled in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -154,6 +122,7 @@ try {
         `  first cycle (start → all results) ${(m.firstCycleMs / 1000).toFixed(2)} s`,
         `  steady cycle (boundary → all)     ${(m.steadyCycleMs / 1000).toFixed(2)} s   (target < 30 s)`,
         `  Prometheus queries per cycle      ${m.queriesPerCycle}`,
+        `  slowest queries of that cycle     ${m.slowest.join('\n                                    ')}`,
         `  Redis memory per SLO (INFO)       ${(m.perSlo / 1024).toFixed(2)} KB   (target < 4 KB; catalog, schedulers, next jobs, results)`,
         `    results hash per SLO            ${m.resultsPerSlo.toFixed(0)} B (MEMORY USAGE)`,
         `    catalog hash per SLO            ${m.catalogPerSlo.toFixed(0)} B (MEMORY USAGE)`,

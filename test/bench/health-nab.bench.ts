@@ -17,6 +17,13 @@
  *   ... -- --choose '{"onsetRestPoints":[50,150]}'  (settings chosen inside the training folds, counted as
  *                                                   free; default: the shipped choice below; '{}' = threshold only)
  *   ... -- --verbose                              (per-file table of the nested result, standard profile)
+ *   ... -- --causal-only                          (skip the second run, under NAB's protocol of a given value range)
+ *   ... -- --cad-reference                        (also the faithful CAD OSE of cad-ose-reference.ts, NAB's protocol;
+ *                                                   several minutes: it keeps and rebuilds every context)
+ *
+ * Two runs: the shipped path (the onset's value range learned causally, as the live worker must) is the
+ * headline; the second hands each file's minimum and maximum to the scorer, as NAB's protocol gives them
+ * to every published detector (CAD OSE relies on it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { formatReplayCsv, parseSeriesCsv, replayScores, type SeriesRow } from '../../src/health/replay.js';
 import { ALARM_LEVEL } from '../../src/health/onset.js';
+import { cadStep, initialCadState } from './cad-ose-reference.js';
 import { defaultScorerOptions, type ScorerOptions } from '../../src/health/signal-scorer.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,9 +48,11 @@ const overrides = JSON.parse(argValue('--options') ?? '{}') as Partial<ScorerOpt
  * The settings the shipped procedure chooses on scores, with their candidates (the threshold is always
  * chosen too). The shipped defaults are what this choice gives on all 42 files.
  */
-const shippedChoice = { onsetRestPoints: [50, 150, 450], onsetFullDeviations: [5, 10, 20] };
+const shippedChoice = { onsetRangeMargin: [0.5, 1, 2], onsetRestPoints: [50, 100, 150] };
 const choose = JSON.parse(argValue('--choose') ?? JSON.stringify(shippedChoice)) as Record<string, unknown[]>;
 const verbose = process.argv.includes('--verbose');
+/** `--causal-only`: skip the NAB-protocol run (the file's value range handed to the scorer up front). */
+const causalOnly = process.argv.includes('--causal-only');
 const profiles = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;
 type ProfileName = (typeof profiles)[number];
 
@@ -116,11 +126,49 @@ function writeResults(dir: string, files: readonly DataFile[], scores: ReadonlyM
 const line = (label: string, p: NabProfile, name: string): string =>
   `${label.padEnd(22)} ${name.padEnd(20)} normalized ${p.normalizedScore.toFixed(2).padStart(7)}  tp ${p.tp} fp ${p.fp} fn ${p.fn}  windows ${p.windowsDetected}/${p.windowsTotal}`;
 
-const work = mkdtempSync(join(tmpdir(), 'vigil-nab-'));
-try {
-  const files = loadData();
+/** The file's value range, as NAB hands it to every detector. */
+function fileRange(rows: readonly SeriesRow[]): readonly [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const r of rows) if (Number.isFinite(r.value)) [lo, hi] = [Math.min(lo, r.value), Math.max(hi, r.value)];
+  return [lo, hi];
+}
+
+/** How a file's rows become scores for one candidate setting. */
+type Replay = (rows: readonly SeriesRow[], options: ScorerOptions) => number[];
+
+/** The shipped scorer, the value range learned causally (the live path). */
+const causalReplay: Replay = (rows, options) => replayScores(rows, options);
+/** The shipped scorer handed the file's range, as NAB's protocol gives it to every detector. */
+const rangeReplay: Replay = (rows, options) => replayScores(rows, { ...options, valueRange: fileRange(rows) });
+/**
+ * The faithful CAD OSE (cad-ose-reference.ts) as NAB runs it: the file's range, a rest period of a fifth of
+ * NAB's probationary period. All its contexts are kept, and rebuilt every step: minutes, not seconds.
+ */
+const cadReferenceReplay: Replay = (rows) => {
+  const [lo, hi] = fileRange(rows);
+  const restPeriod = Math.floor(Math.min(Math.floor(0.15 * rows.length), 750) / 5);
+  let state = initialCadState(lo, hi);
+  return rows.map((r) => {
+    const stepped = cadStep(state, r.value, { restPeriod, maxContexts: Number.POSITIVE_INFINITY });
+    state = stepped.state;
+    return stepped.score;
+  });
+};
+
+function evaluate(files: readonly DataFile[], replay: Replay, grid: Record<string, unknown[]>): void {
+  const work = mkdtempSync(join(tmpdir(), 'vigil-nab-'));
+  try {
+    evaluateIn(work, files, replay, grid);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function evaluateIn(work: string, files: readonly DataFile[], replay: Replay, grid: Record<string, unknown[]>): void {
+  {
   const categories = [...new Set(files.map((f) => f.category))].sort();
-  const candidates = combinations(choose);
+  const candidates = combinations(grid);
   const rowsTotal = files.reduce((n, f) => n + f.rows.length, 0);
 
   // Replay every file once per candidate combination (one combination unless --choose is given).
@@ -129,7 +177,7 @@ try {
     const started = performance.now();
     const scores = new Map<string, number[]>();
     // Rounded as the replay CSV writes them, so thresholds below mean the same as in nab-score's sweep.
-    for (const f of files) scores.set(f.key, replayScores(f.rows, options).map((s) => Number(s.toFixed(6))));
+    for (const f of files) scores.set(f.key, replay(f.rows, options).map((s) => Number(s.toFixed(6))));
     const ms = performance.now() - started;
     const dir = join(work, `candidate-${index}`);
     writeResults(dir, files, scores);
@@ -153,8 +201,8 @@ try {
     }
   }
 
-  const freeSettings = 1 + Object.keys(choose).length;
-  console.log(`\nNested CV (leave one category out; ${freeSettings} free setting(s) chosen inside the training folds: threshold${Object.keys(choose).length ? `, ${Object.keys(choose).join(', ')}` : ''})`);
+  const freeSettings = 1 + Object.keys(grid).length;
+  console.log(`\nNested CV (leave one category out; ${freeSettings} free setting(s) chosen inside the training folds: threshold${Object.keys(grid).length ? `, ${Object.keys(grid).join(', ')}` : ''})`);
   for (const profile of profiles) {
     const dir = join(work, `nested-${profile}`);
     writeResults(dir, files, nestedScores[profile]);
@@ -176,6 +224,17 @@ try {
   const fixedLevel = ALARM_LEVEL;
   const fixed = runScorer(shipped.dir, ['--threshold', String(fixedLevel)]);
   for (const profile of profiles) console.log(line(`fixed T=${fixedLevel}`, fixed[profile], profile));
-} finally {
-  rmSync(work, { recursive: true, force: true });
+}
+}
+
+const files = loadData();
+console.log('=== shipped (live) path: the value range learned causally (headline) ===');
+evaluate(files, causalReplay, choose);
+if (!causalOnly) {
+  console.log(`\n=== NAB's protocol: each file's value range handed to the scorer (as every published detector gets it) ===`);
+  evaluate(files, rangeReplay, choose);
+}
+if (process.argv.includes('--cad-reference')) {
+  console.log(`\n=== reference: faithful CAD OSE (test/bench/cad-ose-reference.ts) under NAB's protocol, every context kept ===`);
+  evaluate(files, cadReferenceReplay, {});
 }

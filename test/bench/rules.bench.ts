@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
 import { parseDuration } from '../../src/model/duration.js';
+import { slothRuleFile, slothSlos } from '../import/sloth-reference-rules.js';
+import { readsPerMinute } from './rule-reads.js';
 
 const SLO_COUNT = Number(process.env.BENCH_SLOS ?? 10_000);
 const RUNS = 3;
@@ -92,6 +94,7 @@ try {
   const text = readFileSync(output, 'utf8');
   const groups = (parse(text) as { groups: Array<{ name: string; rules: Array<{ expr: string }> }> }).groups;
   const bySlo = new Map<string, string[]>();
+  const groupsOf = (slo: string) => groups.filter((g) => g.name.replace(/\.(short|long)$/, '') === slo);
   for (const g of groups) {
     const slo = g.name.replace(/\.(short|long)$/, '');
     bySlo.set(slo, [...(bySlo.get(slo) ?? []), ...g.rules.map((r) => r.expr)]);
@@ -103,6 +106,15 @@ try {
   const hours = (s: number) => (s / 3600).toFixed(2);
   const maxPerSelector = Math.max(...latency.values(), ...availability.values());
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  // Samples read per minute by one availability SLO (two selectors, 99.9 %/30d, workbook alerts), against
+  // Sloth's rules for its getting-started example (the same shape: two selectors, 30d, page and ticket),
+  // written from Sloth's documented formulas (test/import/sloth-reference-rules.ts); 30 s scrapes.
+  const SCRAPE_SECONDS = 30;
+  const vigilReads = readsPerMinute(groupsOf('vigil.team-1.svc-1-slo') as Parameters<typeof readsPerMinute>[0], SCRAPE_SECONDS);
+  const slothSpec = readFileSync(fileURLToPath(new URL('../../../shared/reference/imports/sloth/getting-started.yml', import.meta.url)), 'utf8');
+  const slothReads = readsPerMinute(slothRuleFile(slothSlos(slothSpec)).groups, SCRAPE_SECONDS);
+  const total = (r: { raw: number; recorded: number }) => r.raw + r.recorded;
+  const thousands = (n: number) => `${(n / 1000).toFixed(1)}k`;
 
   process.stdout.write(
     [
@@ -112,6 +124,7 @@ try {
       `rules per SLO: ${(rules / SLO_COUNT).toFixed(1)}; output ${(text.length / 1e6).toFixed(1)} MB`,
       `raw range per selector per evaluation: max ${hours(maxPerSelector)} h (target ≤ 2 h; Sloth 105.6 h, Pyrra ≈ 859 h for a 30d SLO)`,
       `raw range per SLO per evaluation: availability ${hours(sum(availability))} h over ${availability.size} selectors; latency ${hours(sum(latency))} h over ${latency.size} selectors`,
+      `samples read per minute, one availability SLO (per matched series, ${SCRAPE_SECONDS} s scrapes): Vigil ${thousands(total(vigilReads))} (raw ${vigilReads.raw}, recorded ${vigilReads.recorded}); Sloth getting-started ${thousands(total(slothReads))} (raw ${slothReads.raw}, recorded ${slothReads.recorded}): ${(total(slothReads) / total(vigilReads)).toFixed(1)}× fewer (raw alone ${(slothReads.raw / vigilReads.raw).toFixed(1)}×)`,
     ].join('\n') + '\n',
   );
 } finally {

@@ -28,6 +28,7 @@ import { loadResources } from '../../src/resources/load-resources.js';
 import { signalNames } from '../../src/health/signals.js';
 import { compile } from '../../src/rules/compile.js';
 import { registerHealthMetrics } from '../../src/export/health-export.js';
+import { storeBacktestSummary } from '../../src/export/backtest-export.js';
 import { redisKeys } from '../../src/redis/redis-keys.js';
 import { startAppFixture, type AppFixture } from '../api/support/app.js';
 import { result } from '../api/support/seed.js';
@@ -112,6 +113,11 @@ describe('dashboard queries against the demo stack', () => {
     const demoSlos = compile(loadResources([join(root, 'deploy/demo/resources')], root).resources).slos;
     const burn = Object.fromEntries(['5m', '30m', '1h', '2h', '6h', '1d', '3d'].map((w, i) => [w, 0.5 + i / 10]));
     for (const slo of demoSlos) await redis.hset(redisKeys.budgetResults, `${slo.namespace}/${slo.name}`, encodeResult(result(slo.slo.service.name, { burn })));
+    // And the summary of a backtest of each SLO's policies, as GET …/backtest stores it.
+    for (const slo of demoSlos) {
+      const policies = slo.policies.map((p) => ({ name: p.name, severity: p.severity, alerts: 2, perWeek: 0.5, firingSeconds: 1800 }));
+      await storeBacktestSummary(redis, `${slo.namespace}/${slo.name}`, { at: Date.now(), rangeSeconds: 28 * 86_400, coverage: 1, policies, incidents: 3, missed: 1, slowestPageSeconds: 240 });
+    }
     for (const kind of ['service', 'workload']) {
       for (const { name } of config.services) {
         const signals = Object.fromEntries(signalNames.map((signal) => [signal, { status: 'healthy', score: 0.9, value: 1 }]));

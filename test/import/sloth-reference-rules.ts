@@ -21,6 +21,8 @@ export interface SlothSlo {
   readonly objective: number;
   /** The error-ratio query for one window. */
   readonly ratio: (window: string) => string;
+  /** A `raw` SLI: Sloth reads an error ratio, not events. */
+  readonly raw: boolean;
   /** Sloth's alert name; undefined when the SLO has no alerts. */
   readonly alert?: { readonly name: string; readonly page: boolean; readonly ticket: boolean };
 }
@@ -34,7 +36,7 @@ const at = (query: string, window: string) => query.trim().replace(/\{\{\s*\.win
 type Obj = Record<string, any>;
 
 export function slothSlos(text: string): SlothSlo[] {
-  return parseAllDocuments(text).flatMap((d) => {
+  return parseAllDocuments(text).flatMap((d): SlothSlo[] => {
     const doc = d.toJS() as Obj | null;
     if (!doc) return [];
     if (doc.apiVersion === 'openslo/v1alpha') {
@@ -42,7 +44,7 @@ export function slothSlos(text: string): SlothSlo[] {
         const name = all.length > 1 ? `${doc.metadata.name}-${i}` : doc.metadata.name;
         const good = o.ratioMetrics.good.query as string;
         const total = o.ratioMetrics.total.query as string;
-        return { id: `${doc.spec.service}-${name}`, service: doc.spec.service, name, objective: o.target * 100, ratio: (w: string) => `1 - ((${at(good, w)}) / (${at(total, w)}))` };
+        return { id: `${doc.spec.service}-${name}`, service: doc.spec.service, name, objective: o.target * 100, ratio: (w: string) => `1 - ((${at(good, w)}) / (${at(total, w)}))`, raw: false };
       });
     }
     const spec: Obj = doc.apiVersion ? doc.spec : doc;
@@ -62,6 +64,7 @@ export function slothSlos(text: string): SlothSlo[] {
         name: slo.name,
         objective: slo.objective,
         ratio,
+        raw: !events,
         ...(page || ticket ? { alert: { name: alerting.name ?? `${id}-alert`, page, ticket } } : {}),
       };
     });

@@ -89,6 +89,19 @@ describe('subquery steps', () => {
   });
 });
 
+describe('offset', () => {
+  it('both engines read the latest sample at or before t − offset: at a multiple of the evaluation interval, the one recorded then', async () => {
+    // Composed windows (src/rules/windows.ts) read rolling rates at offsets that are multiples of the group
+    // interval, so each piece is the sample recorded exactly that long ago. Samples every minute, +60 each.
+    for (const [atMinute, expected] of [[60, 1800], [60.5, 1800], [61, 1860]] as const) {
+      const expr = 'steady_total offset 30m';
+      const prom = await prometheusAgrees(expr, atMinute, expected);
+      expect(prom.ok, `minute ${atMinute}: ${prom.output}`).toBe(true);
+      expect(await vmValue(expr, atMinute), `minute ${atMinute}`).toBe(expected);
+    }
+  });
+});
+
 describe('rate and increase', () => {
   it('on a steady counter over a full window both give the exact rate', async () => {
     const prom = await prometheusAgrees('rate(steady_total[5m])', 60, 1);

@@ -66,3 +66,40 @@ export function promtoolTestFile(options: {
     { lineWidth: 0 },
   );
 }
+
+/**
+ * Traffic whose volume and errors change every hour and every 5 minutes, 31 hours of it sampled every 5
+ * minutes from the SLO's first sample, and checks that the 2h, 6h, 1d and 3d error ratios of the SLO
+ * `spiky` at 30h05m and 30h35m (not on an hour) equal the exact ratio of the events in (t − W, t] within
+ * 1e-9: windows tiled on hour boundaries would miss the newest half hour and fail. The 3d window has only
+ * 31 hours to read: its older pieces do not exist and count as no events. It holds the series' first
+ * samples, where VictoriaMetrics' `rate` differs from Prometheus's (engine-semantics.test.ts), so only
+ * Prometheus checks it (`withBirth`).
+ */
+export function composedWindowsScenario(goodSeries: string, badSeries: string, options: { withBirth: boolean }): { series: Array<{ series: string; values: number[] }>; checks: Check[] } {
+  const intervals = 31 * 12;
+  const increments = Array.from({ length: intervals }, (_, i) => {
+    const hour = Math.floor(i / 12);
+    const total = (hour % 3 === 0 ? 600 : 30_000) + (i % 7) * 10;
+    return { total, errors: (hour % 5) * 30 + (i % 4) };
+  });
+  const exact = (atMinute: number, windowMinutes: number) => {
+    // Interval i holds the events of minutes (5i, 5i + 5].
+    const inside = increments.filter((_, i) => 5 * (i + 1) <= atMinute && 5 * (i + 1) > atMinute - windowMinutes);
+    return inside.reduce((s, x) => s + x.errors, 0) / inside.reduce((s, x) => s + x.total, 0);
+  };
+  const windows = { '2h': 120, '6h': 360, '1d': 1440, ...(options.withBirth ? { '3d': 4320 } : {}) };
+  return {
+    series: [
+      { series: goodSeries, values: cumulative(increments.map((x) => x.total - x.errors)) },
+      { series: badSeries, values: cumulative(increments.map((x) => x.errors)) },
+    ],
+    checks: [30 * 60 + 5, 30 * 60 + 35].flatMap((atMinute) =>
+      Object.entries(windows).map(([w, minutes]) => ({
+        atMinute,
+        expr: `abs(sum(vigil:slo_error_ratio:rate${w}{slo="spiky"}) / ${exact(atMinute, minutes)} - 1) < bool 1e-9`,
+        value: 1,
+      })),
+    ),
+  };
+}

@@ -11,7 +11,7 @@ import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
 import { promtool } from '../support/prometheus.js';
 import { tempDir } from '../support/processes.js';
-import { cumulative, promtoolTestFile, type Check } from './promtool-scenario.js';
+import { composedWindowsScenario, cumulative, promtoolTestFile, type Check } from './promtool-scenario.js';
 
 const istio = (code: string, service = 'checkout') =>
   `istio_requests_total{reporter="destination", destination_service_namespace="shop", destination_service_name="${service}", response_code="${code}"}`;
@@ -62,6 +62,8 @@ async function runScenario(
   const result = await promtool(['test', 'rules', file], dir.path);
   return { ...result, output: result.stdout + result.stderr };
 }
+
+const composedScenario = composedWindowsScenario(istio('200', 'spiky'), istio('500', 'spiky'), { withBirth: true });
 
 const OUTAGE_START = 180; // minutes of clean traffic first, so every window up to 1h is full
 const RATE = 6000; // requests per minute
@@ -170,6 +172,17 @@ describe('promtool scenarios, 99.9% over 30d with the workbook policies', () => 
         { atMinute: 70, expr: near('5m'), value: 1 },
         { atMinute: 70, expr: near('1h'), value: 1 },
       ],
+    });
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('windows 2h to 3d end now: at any evaluation they are the exact ratio of the events in the last W (3d: all since the SLO began)', { timeout: 120_000 }, async () => {
+    const r = await runScenario('composed-windows', {
+      slo: 'spiky',
+      series: composedScenario.series,
+      intervalMinutes: 5,
+      evaluationInterval: '5m',
+      checks: composedScenario.checks,
     });
     expect(r.code, r.output).toBe(0);
   });

@@ -11,7 +11,7 @@ import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
 import { tempDir } from '../support/processes.js';
 import { startVictoriaMetrics, vmalertDryRun, writeRuleFile, type RunningVictoriaMetrics } from '../support/victoria-metrics.js';
-import { cumulative, type Check } from './promtool-scenario.js';
+import { composedWindowsScenario, cumulative, type Check } from './promtool-scenario.js';
 import { importLines, replayRuleFile } from './vmalert-replay.js';
 
 const istio = (code: string, service = 'checkout') =>
@@ -162,6 +162,11 @@ describe('vmalert + VictoriaMetrics scenarios, 99.9% over 30d with the workbook 
         ],
       }),
     );
+  });
+
+  it('windows 2h to 1d end now: at any evaluation they are the exact ratio of the events in the last W', async () => {
+    const scenario = composedWindowsScenario(istio('200', 'spiky'), istio('500', 'spiky'), { withBirth: false });
+    expectChecks(await runScenario('composed-windows', { slo: 'spiky', series: scenario.series, checks: scenario.checks, intervalMinutes: 5 }));
   });
 
   it('on spiky traffic the period error ratio is the exact errors/requests ratio (within 0.1%)', async () => {

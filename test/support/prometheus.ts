@@ -11,6 +11,8 @@ export interface PrometheusOptions {
   /** Extra scrape configs, as YAML list items. */
   scrapeConfigsYaml?: string;
   retention?: string;
+  /** More command-line flags (e.g. --rules.alert.for-grace-period=0s). */
+  extraArgs?: readonly string[];
 }
 
 export interface RunningPrometheus {
@@ -25,6 +27,19 @@ export interface RunningPrometheus {
 export interface PromVectorSample {
   metric: Record<string, string>;
   value: [number, string];
+}
+
+/**
+ * Instant query of `expr` at `time` (seconds) on any Prometheus-compatible API at `baseUrl` (Prometheus,
+ * VictoriaMetrics); throws on a query error.
+ */
+export async function instantQuery(baseUrl: string, expr: string, time?: number): Promise<PromVectorSample[]> {
+  const params = new URLSearchParams({ query: expr });
+  if (time !== undefined) params.set('time', String(time));
+  const response = await fetch(`${baseUrl}/api/v1/query?${params}`);
+  const body = (await response.json()) as { status: string; error?: string; data: { result: PromVectorSample[] } };
+  if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
+  return body.data.result;
 }
 
 /** Starts the Debian `prometheus` binary on a random loopback port with lifecycle API enabled. */
@@ -54,6 +69,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
       '--log.level=warn',
+      ...(options.extraArgs ?? []),
     ],
     `${url}/-/ready`,
     dir,
@@ -63,14 +79,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     port,
     configPath,
     process: proc,
-    async query(expr, time) {
-      const params = new URLSearchParams({ query: expr });
-      if (time !== undefined) params.set('time', String(time));
-      const response = await fetch(`${url}/api/v1/query?${params}`);
-      const body = (await response.json()) as { status: string; error?: string; data: { result: PromVectorSample[] } };
-      if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
-      return body.data.result;
-    },
+    query: (expr, time) => instantQuery(url, expr, time),
     async stop() {
       await proc.stop();
       await dir.remove();

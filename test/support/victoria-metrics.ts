@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, runCommand, startUntilReady, tempDir, type RunningProcess } from './processes.js';
-import type { PromVectorSample } from './prometheus.js';
+import { instantQuery, type PromVectorSample } from './prometheus.js';
 
 export interface RunningVictoriaMetrics {
   /** Base URL; the Prometheus query API is at `${url}/api/v1/...`, as on Prometheus. */
@@ -48,14 +48,7 @@ export async function startVictoriaMetrics(): Promise<RunningVictoriaMetrics> {
     url,
     port,
     process: proc,
-    async query(expr, time) {
-      const params = new URLSearchParams({ query: expr });
-      if (time !== undefined) params.set('time', String(time));
-      const response = await fetch(`${url}/api/v1/query?${params}`);
-      const body = (await response.json()) as { status: string; error?: string; data: { result: PromVectorSample[] } };
-      if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
-      return body.data.result;
-    },
+    query: (expr, time) => instantQuery(url, expr, time),
     async importLines(lines) {
       // Chunked so one request body stays a few megabytes whatever the scenario's length.
       for (let i = 0; i < lines.length; i += 50_000) {

@@ -11,6 +11,7 @@ describe('worker options', () => {
       metricsListen: { host: '0.0.0.0', port: 9464 },
       lockDurationMs: 30_000,
       stalledIntervalMs: 30_000,
+      stallCheckMs: 15_000,
       queryTimeoutMs: 20_000,
       evaluateAtMs: undefined,
       health: true,
@@ -34,6 +35,7 @@ describe('worker options', () => {
     [{ 'health-state-ttl': '10s' }, /--health-state-ttl/],
     [{ 'metrics-listen': 'nowhere' }, /--listen/],
     [{ 'evaluate-at': 'yesterday' }, /--evaluate-at/],
+    [{ 'stall-check': '100ms' }, /--stall-check/],
   ])('rejects %j', (flags, message) => {
     expect(() => resolveWorkerConfig(flags, {})).toThrow(ConfigError);
     expect(() => resolveWorkerConfig(flags, {})).toThrow(message);

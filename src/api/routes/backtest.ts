@@ -10,7 +10,8 @@ import type { BacktestReport } from '../../budget/backtest.js';
 import { objectiveFromGoal } from '../../budget/budget.js';
 import { durationSeconds } from '../../history/duration-seconds.js';
 import type { SloPolicy } from '../../budget/slo.js';
-import { BacktestError, runBacktest, type PolicySet } from '../../history/backtest-run.js';
+import { BacktestError, runBacktest, type BacktestOutcome, type PolicySet } from '../../history/backtest-run.js';
+import { storeBacktestSummary, summarizeBacktest } from '../../export/backtest-export.js';
 import type { ApiContext } from '../context.js';
 import type { SloView } from '../data/slo-index.js';
 import { apiError } from '../errors.js';
@@ -46,13 +47,14 @@ const incidentOut = (x: BacktestReport['incidents'][number]) => ({
   ticketedBy: x.ticketedBy,
 });
 
-async function replay(ctx: ApiContext, view: SloView, sets: readonly PolicySet[], objective: number, rangeSeconds: number, stepSeconds: number) {
+async function replay(ctx: ApiContext, view: SloView, sets: readonly PolicySet[], objective: number, rangeSeconds: number, stepSeconds: number, onReplayed?: (outcome: BacktestOutcome) => Promise<void>) {
   const entry = { namespace: view.namespace, name: view.name, service: view.service, goal: view.goal, period: { rollingSeconds: view.periodSeconds }, policies: [] };
   try {
     const outcome = await runBacktest(
       (expr, startMs, endMs, stepMs) => ctx.prometheus.rangeQuery(expr, startMs, endMs, stepMs),
       { entry, objective, periodSeconds: view.periodSeconds, sets, rangeSeconds, endMs: ctx.now(), stepMs: stepSeconds * 1000, source: 'recorded' },
     );
+    await onReplayed?.(outcome);
     return {
       namespace: view.namespace,
       name: view.name,
@@ -103,7 +105,10 @@ export const backtestRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       const view = await findSlo(ctx, request.access, request.params);
       const { rangeSeconds, stepSeconds } = rangeAndStep(request.query.range, request.query.step);
       if (view.policies.length === 0) throw apiError('INVALID_REQUEST', `SLO ${view.key} has no alerting policies; POST candidate policy sets to this path instead`);
-      return replay(ctx, view, [currentSet(view)], view.objective, rangeSeconds, stepSeconds);
+      // The current policies' figures stay on the API's /metrics for the SLO detail dashboard (candidates do not).
+      return replay(ctx, view, [currentSet(view)], view.objective, rangeSeconds, stepSeconds, (outcome) =>
+        storeBacktestSummary(ctx.redis, view.key, summarizeBacktest(outcome.sets[0]!.report, ctx.now())),
+      );
     },
   );
 

@@ -68,7 +68,10 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   const recent = durationSeconds(v.recent!);
   const evalInterval = durationSeconds(v['eval-interval']!);
   if (recent === undefined) return usageError('backfill', `--recent "${v.recent}" is not a duration`, usage, io);
-  if (evalInterval === undefined || evalInterval < 15) return usageError('backfill', `--eval-interval "${v['eval-interval']}" must be a duration of at least 15s`, usage, io);
+  // Whole seconds dividing 5 minutes, so the recent recordings fall on the tiles' boundaries (as the rules' intervals do).
+  if (evalInterval === undefined || !Number.isInteger(evalInterval) || evalInterval < 1 || 300 % evalInterval !== 0) {
+    return usageError('backfill', `--eval-interval "${v['eval-interval']}" must be whole seconds dividing 5m (e.g. 5s, 30s, 1m, 5m)`, usage, io);
+  }
 
   const loaded = loadHistorySlos(v.file, io.cwd, !v['no-builtins']);
   if (!loaded.ok) return fail(io, loaded.message);

@@ -1,7 +1,8 @@
 /**
  * The rule generator's own output (src/rules, via `vigil generate`) for the fixture's SLOs, reduced to
- * the recording rules the worker reads that are derived from recorded series only: the tiled long
- * windows (2h, 6h, 1d, 3d) and `vigil:slo_error_ratio:period`. Raw windows (5m, 30m, 1h) read the
+ * the recording rules the worker reads that are derived from recorded series only: the long windows
+ * (2h, 6h, 1d, 3d, composed from the rolling rates the synthetic history holds every hour) and
+ * `vigil:slo_error_ratio:period`. Raw windows (5m, 30m, 1h) read the
  * user's metrics, which the synthetic history does not have; the contract rules stand in for those.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -42,7 +43,7 @@ export async function writeGeneratedDerivedRules(dir: string, path: string, entr
   if (code !== 0) throw new Error(`vigil generate failed (${code}): ${err}`);
   const rules = (parse(out) as RuleFile).groups
     .flatMap((g) => g.rules)
-    .filter((r) => r.record?.startsWith('vigil:slo_error_ratio:') && !/istio_|grpc_|http_/.test(r.expr) && /vigil:sli_(good|total):rate(5m|1h)/.test(r.expr));
+    .filter((r) => r.record?.startsWith('vigil:slo_error_ratio:') && !/istio_|grpc_|http_/.test(r.expr) && /vigil:sli_(good|total):rate(5m|1h|6h|1d)\b/.test(r.expr));
   // One group evaluated every minute: promtool's backfill then evaluates within a minute after T,
   // inside the half tile the generator's ranges allow.
   await writeFile(path, stringify({ groups: [{ name: 'vigil-generated-derived', interval: '1m', rules }] }));

@@ -75,6 +75,11 @@ export async function backfillHistory(
     ['vigil:sli_total:rate5m', TILE, (s) => s.totalRate],
     ['vigil:sli_good:rate1h', HOUR, (s, t) => s.totalRate * (1 - errorRatio(s, t - HOUR, t))],
     ['vigil:sli_total:rate1h', HOUR, (s) => s.totalRate],
+    // The rolling 6h and 1d rates the rules compose 6h to 3d windows from (read at offsets of 6h and 1d).
+    ['vigil:sli_good:rate6h', HOUR, (s, t) => s.totalRate * (1 - errorRatio(s, t - 6 * HOUR, t))],
+    ['vigil:sli_total:rate6h', HOUR, (s) => s.totalRate],
+    ['vigil:sli_good:rate1d', HOUR, (s, t) => s.totalRate * (1 - errorRatio(s, t - 24 * HOUR, t))],
+    ['vigil:sli_total:rate1d', HOUR, (s) => s.totalRate],
   ];
   for (const [name, step, value] of families) {
     for (const s of slos) {
