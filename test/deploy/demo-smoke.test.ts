@@ -12,27 +12,19 @@ import { historySlo } from '../../src/cli/history-slo.js';
 import { startDemoStack, type DemoStack } from '../../src/demo/stack.js';
 import { waitFor } from '../support/processes.js';
 import { dashboardFiles, emptyQueries } from './dashboard-queries.js';
+import { collectFirstFigures, expectFirstCycleMatchesRawCounters, type FirstFigures } from './demo-first-cycle.js';
 
 const root = join(import.meta.dirname, '../..');
 const demoSlos = compile(loadResources([join(root, 'deploy/demo/resources')], root).resources).slos.map(historySlo);
 let stack: DemoStack;
 
-interface Figures {
-  evaluatedAt: string;
-  periodStart: string;
-  periodEnd: string;
-  compliance: number | null;
-  budgetConsumed: number | null;
-  coverage: number | null;
-  recordedCoverage: number | null;
-  partial: boolean;
-}
+const backfillDays = 8; // the health dashboard compares with a day and a week ago
 /** Each demo SLO's figures as the API first served them: the worker's first cycle (cycles are 5 s apart). */
-const firstFigures = new Map<string, Figures>();
+let firstFigures: Map<string, FirstFigures>;
 
 beforeAll(async () => {
   stack = await startDemoStack({
-    backfillDays: 8, // the health dashboard compares with a day and a week ago
+    backfillDays,
     // The stack starts the live mesh's incidents only once Prometheus scrapes it (see startDemoStack), so the
     // outage lands in scraped time and the first-cycle figures below can equal the raw counters.
     incidents: { checkoutErrorRatio: 0.5, checkoutDuration: 900, checkoutEvery: 3600 },
@@ -40,18 +32,7 @@ beforeAll(async () => {
     scrapeInterval: '5s',
     cycle: '5s',
   });
-  await waitFor(
-    "every demo SLO's first figures",
-    async () => {
-      for (const slo of demoSlos) {
-        if (firstFigures.has(slo.entry.name)) continue;
-        const body = (await (await fetch(`${stack.urls.api}/api/v1/slos/shop/${slo.entry.name}`)).json()) as { current: Figures | null };
-        if (body.current) firstFigures.set(slo.entry.name, body.current);
-      }
-      return firstFigures.size === demoSlos.length ? true : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
-  );
+  firstFigures = await collectFirstFigures(stack.urls.api, demoSlos);
 }, 240_000);
 
 afterAll(async () => {
@@ -107,32 +88,7 @@ it('an injected checkout outage pages through Alertmanager, and the API shows th
 });
 
 it("the first cycle's budget figures equal the raw counters' exact ratio within 0.1 %, and say how much of the period is covered", async () => {
-  for (const slo of demoSlos) {
-    const name = slo.entry.name;
-    const first = firstFigures.get(name)!;
-    const at = Date.parse(first.evaluatedAt) / 1000;
-    const start = Date.parse(first.periodStart) / 1000;
-    const calendar = 'calendar' in slo.entry.period;
-    // The figure sums whole tiles (README "History"): a calendar period's 5m tiles of the elapsed part, a
-    // rolling period's hourly tiles, so it ends at the last tile boundary, not at the evaluation instant.
-    const tileEnd = calendar ? start + Math.floor((at - start) / 300) * 300 : Math.floor(at / 3600) * 3600;
-    const tileStart = calendar ? start : tileEnd - slo.periodSeconds;
-    // The tile recordings' raw expressions (rates over 5m) as increases over exactly those tiles.
-    const raw = slo.entry.rawTiles!['300']!;
-    const over = (expr: string) => `(${expr.replaceAll('rate(', 'increase(').replaceAll('[5m]', `[${tileEnd - tileStart}s]`)})`;
-    const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: `1 - ${over(raw.good)} / ${over(raw.total)}`, time: String(tileEnd) })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
-    const exact = Number(body.data.result[0]?.value[1]);
-    expect(exact, `${name}: raw error ratio`).toBeGreaterThan(0);
-    const elapsed = calendar ? (at - start) / (Date.parse(first.periodEnd) / 1000 - start) : 1;
-    const expected = (exact * elapsed) / (1 - slo.objective);
-    console.info(`${name}: first cycle consumed ${first.budgetConsumed} vs ${expected} from the raw counters (${((first.budgetConsumed! / expected - 1) * 100).toFixed(4)} %), coverage ${first.coverage}`);
-    expect(Math.abs(first.budgetConsumed! - expected) / expected, `${name}: consumed ${first.budgetConsumed} vs ${expected} from the raw counters`).toBeLessThan(0.001);
-    expect(Math.abs(1 - first.compliance! - exact) / exact, `${name}: compliance ${first.compliance} vs ${1 - exact}`).toBeLessThan(0.001);
-    // Coverage: the demo backfills 8 days, so periods longer than that are partly covered, and say so.
-    const covered = Math.min(1, (8 * 86_400) / (at - start));
-    expect(Math.abs(first.coverage! - covered), `${name}: coverage ${first.coverage} vs ${covered} backfilled`).toBeLessThanOrEqual(0.01);
-    expect(first.partial, `${name}: partial`).toBe(covered < 0.99);
-  }
+  await expectFirstCycleMatchesRawCounters(stack.urls.prometheus, demoSlos, firstFigures, backfillDays);
 });
 
 /** Services with a live incident in this test (src/demo/mesh.ts demoIncidents): a burn page for them is true. */
