@@ -10,7 +10,7 @@ import type { CompileFn } from '../resources/compile-contract.js';
 import type { SloPublisher } from './catalog-publisher.js';
 import { Controller, type ControllerOptions } from './controller.js';
 import { createKubeClients, type KubeClients } from '../kube/kube-client.js';
-import { LeaderElector } from './leader-election.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { ControllerMetrics } from '../observability/controller-metrics.js';
 import { KubeStatusWriter, MemoryStatusWriter } from './status-writer.js';
 import type { WorkQueueOptions } from './work-queue.js';
@@ -28,14 +28,7 @@ export interface KubernetesControllerOptions {
   readonly ruleLabels?: Readonly<Record<string, string>>;
   readonly applyMode?: 'apply' | 'merge';
   /** Omit to run without leader election (a single replica). */
-  readonly leaderElection?: {
-    readonly namespace: string;
-    readonly name: string;
-    readonly identity: string;
-    readonly leaseDurationMs?: number;
-    readonly renewDeadlineMs?: number;
-    readonly retryPeriodMs?: number;
-  };
+  readonly leaderElection?: Omit<LeaderElectionOptions, 'clients' | 'logger'>;
   readonly queue?: Partial<WorkQueueOptions>;
   readonly informerBackoff?: BackoffOptions;
   readonly watchTimeouts?: WatchTimeouts;
