@@ -2,9 +2,13 @@
  * Raw error-ratio SLIs weighted by their samples (src/import/raw-ratio.ts): the queries it writes, and that
  * they compile. sloth-equivalence.test.ts shows the result equals Sloth's on its raw-home-wifi example.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rawRatioQueries } from '../../src/import/raw-ratio.js';
+import { loadResources } from '../../src/resources/load-resources.js';
 import { compile } from '../../src/rules/compile.js';
+import { tempDir } from '../support/processes.js';
 import { baseSlo, baseTemplate, resourcesFrom } from '../unit/fixtures.js';
 
 const W = '{{SLO.PeriodMinus1ms}}';
@@ -44,5 +48,41 @@ describe('raw ratio SLIs', () => {
     expect(queries.total).toBe(`(1 - avg_over_time(up[5m] offset ${W})) * 0 + 1`);
     expect(queries.kind).toContain('total of 1');
     rendered(queries);
+  });
+
+  it('OpenSLO raw ratios (rawType success) are weighted the same way', async () => {
+    const dir = await tempDir('raw-ratio-openslo');
+    try {
+      const file = join(dir.path, 'probe.yaml');
+      writeFileSync(
+        file,
+        `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: probe}
+spec:
+  service: probe
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+  indicator:
+    metadata: {name: probe-success}
+    spec:
+      ratioMetric:
+        counter: false
+        rawType: success
+        raw:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'avg_over_time(probe_success{job="a"}[{{.window}}])'}
+`,
+      );
+      const compiled = compile(loadResources([file], process.cwd()).resources);
+      expect(compiled.issues.filter((i) => i.level === 'error')).toEqual([]);
+      const rules = compiled.slos[0]!.groups[0]!.rules;
+      const good = rules.find((r) => 'record' in r && r.record === 'vigil:sli_good:rate1h')!.expr;
+      expect(good).toBe('sum((avg_over_time(probe_success{job="a"}[59m59s999ms])) * on () group_left () (sum(count_over_time(probe_success{job="a"}[59m59s999ms])))) or vector(0)');
+    } finally {
+      await dir.remove();
+    }
   });
 });
