@@ -6,14 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startVictoriaMetrics, type RunningVictoriaMetrics } from '../support/victoria-metrics.js';
-import { HISTORY_END_MS, startRecordedHistory, type RecordedHistory, type RecordedSample } from './support/history.js';
+import { checkoutHistory, HISTORY_END_MS, startRecordedHistory, type RecordedHistory } from './support/history.js';
 import { result, seed } from './support/seed.js';
 
 const H = 3_600_000;
 /** Inside both stores' retention. */
 const T = HISTORY_END_MS;
-const labels = 'slo="checkout",namespace="shop",service="checkout"';
-const OUTAGE = [T - H, T - H + 20 * 60_000] as const;
 
 let history: RecordedHistory;
 let vm: RunningVictoriaMetrics;
@@ -21,15 +19,7 @@ let onPrometheus: FastifyInstance;
 let onVm: FastifyInstance;
 
 beforeAll(async () => {
-  const series: RecordedSample[] = [];
-  for (let m = 120; m >= 0; m--) series.push({ name: 'vigil:slo_error_ratio:period', labels, value: 0.0005 - m * 1e-6, ms: T - m * 60_000 });
-  for (let m = 10; m >= 0; m--) series.push({ name: 'vigil:slo_error_ratio:rate2h', labels, value: 0.0036, ms: T - m * 60_000 });
-  for (let m = 120; m >= 0; m--) series.push({ name: 'vigil_health_score', labels: 'kind="service",namespace="shop",name="checkout"', value: m > 30 ? 0.95 : 0.3 + m / 1000, ms: T - m * 60_000 });
-  // 5m tile rates every 30 s, 10 req/s, all failing for 20 minutes from T - 1h: what the backtest replays.
-  for (let ms = T - 3 * H; ms <= T; ms += 30_000) {
-    const failed = Math.max(0, Math.min(OUTAGE[1], ms) - Math.max(OUTAGE[0], ms - 300_000)) / 300_000;
-    series.push({ name: 'vigil:sli_total:rate5m', labels, value: 10, ms }, { name: 'vigil:sli_good:rate5m', labels, value: 10 * (1 - failed), ms });
-  }
+  const series = checkoutHistory((m) => (m > 30 ? 0.95 : 0.3 + m / 1000));
   [history, vm] = await Promise.all([startRecordedHistory('api-vm', T - 3 * H, series), startVictoriaMetrics()]);
   const { fx, prometheus } = history;
   await vm.importLines(series.map((s) => `${s.name}{${s.labels}} ${s.value} ${s.ms}`));

@@ -53,3 +53,29 @@ export async function startRecordedHistory(name: string, fromMs: number, samples
     throw error;
   }
 }
+
+const CHECKOUT = 'slo="checkout",namespace="shop",service="checkout"';
+/** shop/checkout's period error ratio m minutes before the end: rising by 1e-6 a minute, so consumed = ratio / 0.001. */
+export const checkoutPeriodRatio = (minutesBeforeEnd: number) => 0.0005 - minutesBeforeEnd * 1e-6;
+/** shop/checkout's outage: every request fails for 20 minutes from an hour before the end. */
+export const CHECKOUT_OUTAGE = [HISTORY_END_MS - H, HISTORY_END_MS - H + 20 * 60_000] as const;
+
+/**
+ * The recorded series the routes that read the metrics store are tested on, for shop/checkout: the period
+ * error ratio over 2 h, a 2h error ratio over the last 10 minutes (a window the worker's result lacks), the
+ * service's health score (`healthScore(m)`, m minutes before the end) over 2 h, and 5m tile rates every 30 s
+ * over 3 h, 10 req/s, failing through CHECKOUT_OUTAGE: what the backtest replays.
+ */
+export function checkoutHistory(healthScore: (minutesBeforeEnd: number) => number): RecordedSample[] {
+  const T = HISTORY_END_MS;
+  const samples: RecordedSample[] = [];
+  for (let m = 120; m >= 0; m--) samples.push({ name: 'vigil:slo_error_ratio:period', labels: CHECKOUT, value: checkoutPeriodRatio(m), ms: T - m * 60_000 });
+  for (let m = 10; m >= 0; m--) samples.push({ name: 'vigil:slo_error_ratio:rate2h', labels: CHECKOUT, value: 0.0036, ms: T - m * 60_000 });
+  for (let m = 120; m >= 0; m--) samples.push({ name: 'vigil_health_score', labels: 'kind="service",namespace="shop",name="checkout"', value: healthScore(m), ms: T - m * 60_000 });
+  const [from, to] = CHECKOUT_OUTAGE;
+  for (let ms = T - 3 * H; ms <= T; ms += 30_000) {
+    const failed = Math.max(0, Math.min(to, ms) - Math.max(from, ms - 300_000)) / 300_000;
+    samples.push({ name: 'vigil:sli_total:rate5m', labels: CHECKOUT, value: 10, ms }, { name: 'vigil:sli_good:rate5m', labels: CHECKOUT, value: 10 * (1 - failed), ms });
+  }
+  return samples;
+}
