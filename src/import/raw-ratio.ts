@@ -14,8 +14,7 @@
  * Ranges read `{{SLO.PeriodMinus1ms}}`, (t − W, t] on every engine: Prometheus 2's closed ranges would
  * count a sample on the boundary of two adjacent pieces in both.
  */
-import { parser } from '@prometheus-io/lezer-promql';
-import { checkPromql } from '../promql/parse.js';
+import { checkPromql, rangeReadsOf } from '../promql/parse.js';
 
 const PERIOD = /\{\{\s*SLO\.Period\s*\}\}/g;
 const HALF_OPEN = '{{SLO.PeriodMinus1ms}}';
@@ -60,18 +59,7 @@ function sampleCount(query: string): string | undefined {
   if (query.includes(STAND_IN)) return undefined;
   const parseable = query.replace(PERIOD, STAND_IN);
   if (!checkPromql(parseable).ok) return undefined;
-  const ranges = new Set<string>();
-  parser.parse(parseable).iterate({
-    enter: (node) => {
-      if (node.name !== 'MatrixSelector' && node.name !== 'SubqueryExpr') return true;
-      const range = node.node.getChild('DurationExpr');
-      if (!range || parseable.slice(range.from, range.to) !== STAND_IN) return true;
-      let whole = node.node;
-      while (whole.parent && (whole.parent.name === 'OffsetExpr' || whole.parent.name === 'StepInvariantExpr')) whole = whole.parent;
-      ranges.add(parseable.slice(whole.from, whole.to).replaceAll(STAND_IN, HALF_OPEN));
-      return false;
-    },
-  });
-  if (ranges.size === 0) return undefined;
-  return [...ranges].map((range) => `sum(count_over_time(${range}))`).join(' + ');
+  const ranges = rangeReadsOf(parseable, STAND_IN).map((read) => read.replaceAll(STAND_IN, HALF_OPEN));
+  if (ranges.length === 0) return undefined;
+  return ranges.map((range) => `sum(count_over_time(${range}))`).join(' + ');
 }
