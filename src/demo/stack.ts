@@ -140,7 +140,13 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     // generator, whose recurring incidents start once Prometheus scrapes it. Traffic between the end of the
     // backfilled history and the first scrape reaches Prometheus only as a counter jump that no 5-minute
     // tile holds, so an incident there would be in the raw counters and never in the budget figures.
-    const meshFrom = (from: number) => demoMesh({ incidents: demoIncidents({ from, ...options.incidents }), canary: true });
+    // The past incidents stay anchored to `now` in both views: moved with `from`, they would fall at another
+    // hour of the diurnal traffic, the live counters would start below history's last values, and Prometheus
+    // would read a counter reset (a false page on payments in one smoke run).
+    const incidentsFrom = (from: number) => demoIncidents({ from, ...options.incidents });
+    const past = incidentsFrom(now).filter((incident) => incident.schedule.every === undefined);
+    const meshFrom = (from: number) =>
+      demoMesh({ incidents: [...incidentsFrom(from).filter((incident) => incident.schedule.every !== undefined), ...past], canary: true });
     const config = meshFrom(now);
     const resources = options.resources ?? join(root, 'deploy/demo/resources');
     const rulesDir = join(work, 'rules');
