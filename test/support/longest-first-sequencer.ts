@@ -23,6 +23,7 @@ export const LONGEST_FIRST: readonly string[] = [
   'test/worker/fault-prometheus-down.test.ts', // Prometheus held down for two minutes
   'test/deploy/live-backtest.test.ts', // blocks and backfill, then a two-minute live stretch
   'test/soak/soak-ci.test.ts', // four processes starting, then faults on a timetable
+  'test/deploy/demo-victoria-metrics.test.ts', // the demo on VictoriaMetrics and vmalert
   'test/controller/kubernetes-controller.test.ts', // the API server down for 30 s
   'test/import/sloth-equivalence.test.ts',
   'test/deploy/dashboards.test.ts',
