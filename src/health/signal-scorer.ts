@@ -24,7 +24,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep, RANGE_LEARNING, RANGE_MARGIN, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { onsetStep, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -61,12 +61,9 @@ export interface ScorerOptions {
   readonly halfScoreLog10: number;
   /**
    * Onset (onset.ts, CAD OSE's alarm): observations kept quiet after a raw alarm (CAD's published rest
-   * period), observations the value range is learned over, and the share of that range added on each side
-   * (chosen inside the training folds of the health-nab bench).
+   * period; chosen inside the training folds of the health-nab bench).
    */
   readonly onsetRestPoints: number;
-  readonly onsetRangeLearning: number;
-  readonly onsetRangeMargin: number;
   /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
   readonly valueRange?: readonly [number, number];
 }
@@ -87,8 +84,6 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
   onsetRestPoints: REST_POINTS,
-  onsetRangeLearning: RANGE_LEARNING,
-  onsetRangeMargin: RANGE_MARGIN,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -284,8 +279,6 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // score of 0.5 or more), so an outage does not quickly become "normal" by widening the calibration.
   const onsetSettings: OnsetSettings = {
     restPeriod: options.onsetRestPoints,
-    rangeLearning: options.onsetRangeLearning,
-    margin: options.onsetRangeMargin,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),
   };
   const incidentOpen = (state.inc ?? INCIDENT_MEMORY) < INCIDENT_MEMORY;

@@ -21,7 +21,7 @@
  *   ... -- --cad-reference                        (also the faithful CAD OSE of cad-ose-reference.ts, NAB's protocol;
  *                                                   several minutes: it keeps and rebuilds every context)
  *
- * Two runs: the shipped path (the onset's value range learned causally, as the live worker must) is the
+ * Two runs: the shipped path (the onset's levels follow the range seen so far, as the live worker must) is the
  * headline; the second hands each file's minimum and maximum to the scorer, as NAB's protocol gives them
  * to every published detector (CAD OSE relies on it).
  */
@@ -48,7 +48,7 @@ const overrides = JSON.parse(argValue('--options') ?? '{}') as Partial<ScorerOpt
  * The settings the shipped procedure chooses on scores, with their candidates (the threshold is always
  * chosen too). The shipped defaults are what this choice gives on all 42 files.
  */
-const shippedChoice = { onsetRangeMargin: [0.5, 1, 2], onsetRestPoints: [50, 100, 150] };
+const shippedChoice = { onsetRestPoints: [50, 100, 150] };
 const choose = JSON.parse(argValue('--choose') ?? JSON.stringify(shippedChoice)) as Record<string, unknown[]>;
 const verbose = process.argv.includes('--verbose');
 /** `--causal-only`: skip the NAB-protocol run (the file's value range handed to the scorer up front). */
@@ -137,7 +137,7 @@ function fileRange(rows: readonly SeriesRow[]): readonly [number, number] {
 /** How a file's rows become scores for one candidate setting. */
 type Replay = (rows: readonly SeriesRow[], options: ScorerOptions) => number[];
 
-/** The shipped scorer, the value range learned causally (the live path). */
+/** The shipped scorer, its levels following the range seen so far (the live path). */
 const causalReplay: Replay = (rows, options) => replayScores(rows, options);
 /** The shipped scorer handed the file's range, as NAB's protocol gives it to every detector. */
 const rangeReplay: Replay = (rows, options) => replayScores(rows, { ...options, valueRange: fileRange(rows) });
@@ -228,7 +228,7 @@ function evaluateIn(work: string, files: readonly DataFile[], replay: Replay, gr
 }
 
 const files = loadData();
-console.log('=== shipped (live) path: the value range learned causally (headline) ===');
+console.log('=== shipped (live) path: levels follow the range seen so far, causally (headline) ===');
 evaluate(files, causalReplay, choose);
 if (!causalOnly) {
   console.log(`\n=== NAB's protocol: each file's value range handed to the scorer (as every published detector gets it) ===`);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { contextualStep, initialContextualState, levelOf, type ContextualSettings, type ContextualState } from '../../src/health/contextual-detector.js';
+import { binOf, contextualStep, initialContextualState, LEVELS, type ContextualSettings, type ContextualState } from '../../src/health/contextual-detector.js';
 import { onsetStep } from '../../src/health/onset.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
 
-const settings: ContextualSettings = { rangeLearning: 100, margin: 1, restPeriod: 50 };
+const settings: ContextualSettings = { restPeriod: 50 };
 
 function feed(values: readonly number[], from: ContextualState = initialContextualState(), s: ContextualSettings = settings) {
   let state = from;
@@ -16,44 +16,89 @@ function feed(values: readonly number[], from: ContextualState = initialContextu
   return { state, steps };
 }
 
-describe('contextual detector (CAD OSE alarm)', () => {
-  it('learns its range first, then stays quiet on a pattern it has seen and alarms on a step between levels never taken', () => {
+/** The transitions a series takes on the grid of width 2^e, as bits of levels counted from bin `lb`. */
+function transitionsAt(values: readonly number[], e: number, lb: number): Set<number> {
+  const out = new Set<number>();
+  for (let i = 1; i < values.length; i++) out.add((binOf(values[i - 1]!, e) - lb) * LEVELS + (binOf(values[i]!, e) - lb));
+  return out;
+}
+
+function bitsOf(seen: readonly number[]): Set<number> {
+  const out = new Set<number>();
+  for (let bit = 0; bit < LEVELS * LEVELS; bit++) if (((seen[bit >> 5] ?? 0) & (1 << (bit & 31))) !== 0) out.add(bit);
+  return out;
+}
+
+describe('contextual detector (CAD OSE alarm on levels that follow the range seen)', () => {
+  it('stays quiet on a pattern it has seen and alarms on a step between levels never taken', () => {
     const pattern = [0, 10, 20, 30, 20, 10];
     const { state, steps } = feed(Array.from({ length: 598 }, (_, i) => pattern[i % pattern.length]!));
-    // Nothing during range learning, nothing within CAD's rest period after scoring starts, and nothing once learned.
+    // Nothing within the rest period from the start (the grid settles there), and nothing once learned.
     expect(steps.filter((s) => s.alarm)).toEqual([]);
-    expect(steps.slice(300).some((s) => s.novel)).toBe(false);
-    // The range is the learned one widened by its margin (30 on each side here).
-    expect([state.lo, state.hi]).toEqual([-30, 60]);
+    expect(steps.slice(10).some((s) => s.novel)).toBe(false);
+    // 0 and 10 set a grid of width 2; 20 doubled it to 4: 0, 10, 20, 30 are levels 0, 2, 5, 7.
+    expect([state.e, state.lb, state.hb]).toEqual([2, 0, 7]);
     // The series ends on 30; 30 → 0 is a step the pattern never takes (30 is always followed by 20).
     const jump = contextualStep(state, 0, settings);
     expect(jump.novel).toBe(true);
     expect(jump.alarm).toBe(true);
   });
 
-  it('puts values beyond the learned range in extra levels, reports one alarm per rest period, and fits in a few hundred bytes', () => {
+  it('re-bins exactly when the range grows: what it keeps is every step of the series on the final grid', () => {
+    const random = prng(5);
+    // A drifting, noisy series with negative values and a late jump: the grid doubles several times.
+    const values = Array.from({ length: 3000 }, (_, i) => Math.round(100 * (Math.sin(i / 40) * (1 + i / 500) + random() - 0.5 + (i > 2500 ? 30 : 0))) / 100);
+    const { state } = feed(values);
+    expect(state.e).not.toBeNull();
+    const e = state.e!;
+    expect(e).toBeGreaterThan(-3);
+    // The lowest and highest values lie in the first and last bins kept, within LEVELS of each other.
+    expect(state.lb).toBe(binOf(Math.min(...values), e));
+    expect(state.hb).toBe(binOf(Math.max(...values), e));
+    expect(state.hb - state.lb).toBeLessThan(LEVELS);
+    expect(bitsOf(state.seen)).toEqual(transitionsAt(values, e, state.lb));
+  });
+
+  it('judges a new extreme on the widened levels, reports one alarm per rest period, and fits in about 100 bytes', () => {
     const random = prng(3);
     const { state } = feed(Array.from({ length: 2000 }, () => 100 + random()));
-    expect(levelOf(100.5, state.lo, state.hi)).toBeLessThan(levelOf(200, state.lo, state.hi));
+    const before = state.e!;
     const outage = feed(Array.from({ length: 40 }, (_, i) => (i < 20 ? 200 + i : 100 + random())), state);
+    expect(outage.state.e).toBeGreaterThan(before);
     // The first step out is an alarm; later novel steps within the rest period (e.g. the way back) are not.
     expect(outage.steps[0]!.alarm).toBe(true);
     expect(outage.steps.filter((s) => s.alarm)).toHaveLength(1);
     expect(outage.steps.slice(1).some((s) => s.novel)).toBe(true);
     expect(outage.steps.every((s) => s.resting)).toBe(true);
-    expect(encodeState(outage.state).length).toBeLessThan(400);
-    // Worst case, every transition seen and long numbers: still under 300 bytes (seven signals stay far inside 16 KB).
-    const full = { ...outage.state, seen: outage.state.seen.map(() => 0xffffffff), lo: -1.2345678e-7, hi: 9.8765432e12 };
-    expect(full.seen).toHaveLength(18);
-    expect(encodeState({ ...full, n: 1_000_000, since: 1_000_000 }).length).toBeLessThan(300);
+    expect(encodeState(outage.state).length).toBeLessThan(150);
+    // Worst case, every transition seen and long numbers: still under 200 bytes (seven signals stay far inside 16 KB).
+    const full = { ...outage.state, seen: [0xffffffff, 0xffffffff], v0: -1.2345678e-7, e: -1000, lb: -9_007_199_254_740_991, hb: 9_007_199_254_740_991 };
+    expect(encodeState({ ...full, n: 1_000_000_000, since: 1_000_000 }).length).toBeLessThan(200);
+  });
+
+  it('waits for two distinct values before setting a grid, and a constant series never alarms', () => {
+    const flat = feed(Array.from({ length: 500 }, () => 42.000001));
+    expect(flat.state.e).toBeNull();
+    expect(flat.steps.some((s) => s.novel)).toBe(false);
+    // A change at the 6th significant digit is the same value (the entity state keeps 5).
+    expect(contextualStep(flat.state, 42.000004, settings).state.e).toBeNull();
+    const moved = contextualStep(flat.state, 43, settings);
+    expect(moved.state.e).not.toBeNull();
+    expect(moved.alarm).toBe(true);
+  });
+
+  it('restarts learning from a state of an older shape instead of misreading it', () => {
+    const old = { n: 600, lo: 0, hi: 10, ready: true, prev: 12, seen: Array.from({ length: 18 }, () => 0), since: 500 } as unknown as ContextualState;
+    const stepped = contextualStep(old, 5, settings);
+    expect(stepped.alarm).toBe(false);
+    expect(stepped.state).toEqual({ ...initialContextualState(), n: 1, v0: 5, since: 1 });
   });
 
   it('uses a range given up front (NAB protocol) from the first value, and the onset only counts the bad side', () => {
     const given: ContextualSettings = { ...settings, valueRange: [0, 70] };
-    const first = contextualStep(initialContextualState(), 5, given);
-    expect(first.state.ready).toBe(true);
-    expect([first.state.lo, first.state.hi]).toEqual([0, 70]);
-    const { state } = feed(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 5 : 15)), initialContextualState(), given);
+    const { state, steps } = feed(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 5 : 15)), initialContextualState(), given);
+    expect(state.e).toBeNull();
+    expect(steps.filter((s) => s.novel)).toHaveLength(2);
     expect(onsetStep(state, { value: 65, badSide: true }, given).alarm).toBe(1);
     expect(onsetStep(state, { value: 65, badSide: false }, given).alarm).toBe(0);
   });
