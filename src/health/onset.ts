@@ -2,31 +2,73 @@
  * The onset score of one signal ("a new incident starts here"): what `vigil health replay` writes, and
  * each signal's `onset` in entity health. Pure.
  *
- * It is CAD OSE's alarm (contextual-detector.ts): 1 where the step from the previous value level to this
- * one was never seen and none was within the rest period before it, else 0; only on the bad side of the
- * baseline. Settings: the rest period and the range margin, both chosen inside the training folds of the
- * health-nab bench's nested cross-validation (the defaults are that choice), and a fixed range-learning
- * period (600 observations: NAB's probationary period for a 4000-point series; 10 hours of minutes live).
+ * Three detectors of different kinds, each judging the observation by a tail probability or a rule with
+ * a meaning, combined by OR, then one rest period:
+ *
+ * 1. **Contextual novelty**, CAD OSE's alarm (contextual-detector.ts): a step between value levels never
+ *    taken before. It needs the series' value range, learned over its first `rangeLearning` observations.
+ * 2. **While that range is learned**, CAD cannot judge anything; the scorer's own calibrated tail
+ *    probability of this observation's deviation (its rarity, −log10 p) speaks instead: an alarm when
+ *    p ≤ 10^−`learningRarity`. Once the range is learned this detector is silent: over a whole series the
+ *    rarity alone misjudges heavy-tailed series (bursty counts), where CAD's levels do not.
+ * 3. **Anomaly likelihood** (likelihood.ts, after Numenta): the tail probability of the recent mean of the
+ *    scorer's anomaly score against its long-run Gaussian; an alarm when p ≤ 10^−`likelihoodLevel` (the
+ *    paper's 10⁻⁵). It finds sustained changes that take no new level step (a seasonal pattern broken
+ *    inside the usual range), where CAD stays quiet.
+ *
+ * Rest period (CAD's): the onset is 1 on a raw alarm of any of the three unless another raw alarm happened
+ * within the last `restPeriod` observations, else 0: one incident, one alarm. The rest period also starts
+ * when CAD's range is learned (its first steps are all new). Only on the bad side of the baseline.
+ *
+ * Settings chosen on scores, inside the training folds of the health-nab bench's nested cross-validation
+ * (the defaults are that choice): the rest period, the range margin, and the learning-period rarity level.
+ * Fixed by meaning: the range-learning period (600 observations: NAB's probationary period for a
+ * 4000-point series; 10 hours of minutes live) and the likelihood's published level and windows.
  */
 import { contextualStep, initialContextualState, type ContextualSettings, type ContextualState } from './contextual-detector.js';
+import { initialLikelihoodState, likelihoodStep, type LikelihoodState } from './likelihood.js';
 
 /** An onset at or above this is an alarm (the onset is 0 or 1). */
 export const ALARM_LEVEL = 1;
 /**
  * Observations after a raw alarm during which none is reported (CAD OSE's rest period; NAB gives CAD a fifth
- * of its probationary period, 46 to 150 observations). Chosen in the folds from 50, 100, 150: every fold chose 100.
+ * of its probationary period, 46 to 150 observations). Chosen in the folds from 50, 100, 150.
  */
 export const REST_POINTS = 100;
 /** Observations the value range is learned over before any alarm. */
 export const RANGE_LEARNING = 600;
-/** Share of the learned range added on each side. Chosen in the folds from 0.5, 1, 2: every fold chose 0.5. */
+/** Share of the learned range added on each side. Chosen in the folds from 0.5, 1, 2. */
 export const RANGE_MARGIN = 0.5;
+/** −log10 of the likelihood's alarm probability: Numenta's published 10⁻⁵. */
+export const LIKELIHOOD_LEVEL = 5;
+/**
+ * −log10 of the rarity (the scorer's tail probability) that alarms while CAD learns its range. Chosen in the
+ * folds from 5 (the likelihood's level) and 8.
+ */
+export const LEARNING_RARITY = 8;
 
-export type OnsetSettings = ContextualSettings;
+export interface OnsetSettings extends ContextualSettings {
+  readonly likelihoodLevel: number;
+  readonly learningRarity: number;
+}
 
-export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({ restPeriod: REST_POINTS, rangeLearning: RANGE_LEARNING, margin: RANGE_MARGIN });
+export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({
+  restPeriod: REST_POINTS,
+  rangeLearning: RANGE_LEARNING,
+  margin: RANGE_MARGIN,
+  likelihoodLevel: LIKELIHOOD_LEVEL,
+  learningRarity: LEARNING_RARITY,
+});
 
-export type OnsetState = ContextualState;
+/** CAD's state, plus the likelihood's and the observations since the last raw alarm of any detector. */
+export interface OnsetState extends ContextualState {
+  readonly lk?: LikelihoodState;
+  /** Observations since the last raw alarm (capped); absent: none yet. */
+  readonly r?: number;
+}
+
+/** Cap of the observations-since-alarm counter (longer than any rest period). */
+const SINCE_CAP = 1_000_000;
 
 export function initialOnsetState(): OnsetState {
   return initialContextualState();
@@ -36,6 +78,10 @@ export interface OnsetObservation {
   readonly value: number;
   /** Whether the value lies on the bad side of the baseline. */
   readonly badSide: boolean;
+  /** The scorer's anomaly score of this observation (0..1; the likelihood's raw score). */
+  readonly anomaly?: number;
+  /** The scorer's rarity of this observation (−log10 of its tail probability). */
+  readonly rarity?: number;
 }
 
 export interface OnsetStep {
@@ -48,10 +94,19 @@ export interface OnsetStep {
 
 /** Whether the state is within the rest period after a raw alarm. */
 export function onsetResting(state: OnsetState | undefined, settings: OnsetSettings = defaultOnsetSettings): boolean {
-  return state !== undefined && state.ready && state.since < settings.restPeriod;
+  return state?.r !== undefined && state.r < settings.restPeriod;
 }
 
 export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {
-  const stepped = contextualStep(state ?? initialOnsetState(), observation.value, settings);
-  return { state: stepped.state, alarm: stepped.alarm && observation.badSide ? 1 : 0, resting: stepped.resting };
+  const prior = state ?? initialOnsetState();
+  const { lk, r, ...contextual } = prior;
+  const stepped = contextualStep(contextual, observation.value, settings);
+  const likelihood = likelihoodStep(lk ?? initialLikelihoodState(), observation.anomaly ?? 0);
+  const learning = !prior.ready && (observation.rarity ?? 0) >= settings.learningRarity;
+  const raw = stepped.novel || learning || likelihood.tailLog10 >= settings.likelihoodLevel;
+  const since = r ?? SINCE_CAP;
+  const alarm = raw && since >= settings.restPeriod && observation.badSide ? 1 : 0;
+  // The rest period also starts when CAD's range is learned (its first steps are all new).
+  const next = raw || (!prior.ready && stepped.state.ready) ? 0 : Math.min(since + 1, SINCE_CAP);
+  return { state: { ...stepped.state, lk: likelihood.state, r: next }, alarm, resting: next < settings.restPeriod };
 }

@@ -19,12 +19,13 @@
  *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
  *    a fault against the pre-fault state, see entity-health.ts.)
  * 5. Onset (onset.ts): `alarm` is where an incident starts: CAD OSE's alarm (a step between value levels
- *    never seen before) with its rest period, so a replay pages once per incident. Its only effect on
+ *    never seen before), the rarity above while CAD learns its value range, or the anomaly likelihood of
+ *    the recent anomaly scores (after Numenta), with CAD's rest period, so a replay pages once per incident. Its only effect on
  *    `anomaly` and `rarity` (what health uses) is step 4's slower calibration while an incident is open.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep, RANGE_LEARNING, RANGE_MARGIN, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { LEARNING_RARITY, LIKELIHOOD_LEVEL, onsetStep, RANGE_LEARNING, RANGE_MARGIN, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -67,6 +68,12 @@ export interface ScorerOptions {
   readonly onsetRestPoints: number;
   readonly onsetRangeLearning: number;
   readonly onsetRangeMargin: number;
+  /**
+   * Onset (onset.ts): −log10 of the tail probability at which the anomaly likelihood alarms (Numenta's 10⁻⁵),
+   * and of the rarity that alarms while CAD still learns its value range (chosen inside the training folds).
+   */
+  readonly onsetLikelihoodLevel: number;
+  readonly onsetLearningRarity: number;
   /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
   readonly valueRange?: readonly [number, number];
 }
@@ -89,6 +96,8 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   onsetRestPoints: REST_POINTS,
   onsetRangeLearning: RANGE_LEARNING,
   onsetRangeMargin: RANGE_MARGIN,
+  onsetLikelihoodLevel: LIKELIHOOD_LEVEL,
+  onsetLearningRarity: LEARNING_RARITY,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -286,6 +295,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     restPeriod: options.onsetRestPoints,
     rangeLearning: options.onsetRangeLearning,
     margin: options.onsetRangeMargin,
+    likelihoodLevel: options.onsetLikelihoodLevel,
+    learningRarity: options.onsetLearningRarity,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),
   };
   const incidentOpen = (state.inc ?? INCIDENT_MEMORY) < INCIDENT_MEMORY;
@@ -297,9 +308,10 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const sprInput = Math.min(Math.abs(value - state.lvl), options.clip * Math.max(state.spr, recentScale));
   const spr = state.spr + options.errorRate * Math.sqrt(weight) * (sprInput - state.spr);
 
-  // 5. Onset (onset.ts): high on the first point of an incident, damped while it lasts.
+  // 5. Onset (onset.ts): 1 on the first point of an incident (CAD's novel step, or while CAD learns its range
+  // this observation's rarity, or the likelihood of the recent anomaly scores), 0 for a rest period after it.
   const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= expected : value <= expected);
-  const onset = onsetStep(state.on, { value, badSide }, onsetSettings);
+  const onset = onsetStep(state.on, { value, badSide, anomaly, rarity }, onsetSettings);
 
   const next: SignalState = {
     v: 1,

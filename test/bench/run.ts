@@ -1,13 +1,18 @@
 /**
  * `npm run bench [name…]`: runs every `test/bench/*.bench.ts` (or only those whose name contains an
- * argument), one after the other in separate processes so one benchmark's memory does not skew the next.
+ * argument; flags after the names are passed to each, e.g. `npm run bench health-nab -- --verbose`), one
+ * after the other in separate processes so one benchmark's memory does not skew the next.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const filters = process.argv.slice(2);
+// Names first; from the first `--flag` on, the arguments go to every benchmark run (e.g. health-nab's --verbose).
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith('-'));
+const filters = firstFlag < 0 ? args : args.slice(0, firstFlag);
+const forwarded = firstFlag < 0 ? [] : args.slice(firstFlag);
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -15,7 +20,7 @@ const benches = readdirSync(dir)
 let failed = 0;
 for (const file of benches) {
   process.stdout.write(`\n### ${file}\n`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', `${dir}${file}`], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', `${dir}${file}`, ...forwarded], { stdio: 'inherit' });
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

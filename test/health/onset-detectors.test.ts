@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contextualStep, initialContextualState, levelOf, type ContextualSettings, type ContextualState } from '../../src/health/contextual-detector.js';
-import { onsetStep } from '../../src/health/onset.js';
+import { defaultOnsetSettings, onsetResting, onsetStep, type OnsetSettings, type OnsetState } from '../../src/health/onset.js';
+import { initialLikelihoodState, LIKELIHOOD_LEARNING, likelihoodStep } from '../../src/health/likelihood.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
 
@@ -49,12 +50,77 @@ describe('contextual detector (CAD OSE alarm)', () => {
   });
 
   it('uses a range given up front (NAB protocol) from the first value, and the onset only counts the bad side', () => {
-    const given: ContextualSettings = { ...settings, valueRange: [0, 70] };
+    const given: OnsetSettings = { ...defaultOnsetSettings, ...settings, valueRange: [0, 70] };
     const first = contextualStep(initialContextualState(), 5, given);
     expect(first.state.ready).toBe(true);
     expect([first.state.lo, first.state.hi]).toEqual([0, 70]);
     const { state } = feed(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 5 : 15)), initialContextualState(), given);
     expect(onsetStep(state, { value: 65, badSide: true }, given).alarm).toBe(1);
     expect(onsetStep(state, { value: 65, badSide: false }, given).alarm).toBe(0);
+  });
+});
+
+describe('anomaly likelihood (after Numenta)', () => {
+  it('says nothing while learning, stays quiet on the raw scores it is used to, and reports a sustained rise as a tiny tail probability', () => {
+    const random = prng(7);
+    let state = initialLikelihoodState();
+    const quiet: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const step = likelihoodStep(state, 0.1 + 0.05 * random());
+      state = step.state;
+      quiet.push(step.tailLog10);
+    }
+    expect(quiet.slice(0, LIKELIHOOD_LEARNING).every((t) => t === 0)).toBe(true);
+    // Noise of the usual kind: never a 1-in-100,000 event.
+    expect(Math.max(...quiet)).toBeLessThan(5);
+    // The raw score rises and stays up: the short mean leaves the long-run Gaussian within a few observations.
+    const rise: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const step = likelihoodStep(state, 0.6);
+      state = step.state;
+      rise.push(step.tailLog10);
+    }
+    expect(rise.findIndex((t) => t >= 5)).toBeGreaterThanOrEqual(0);
+    expect(rise.findIndex((t) => t >= 5)).toBeLessThan(4);
+    // Four numbers, whatever the history.
+    expect(encodeState({ n: 8640, m: 0.123456789, v: 0.0123456789, s: 0.987654321 }).length).toBeLessThan(60);
+  });
+});
+
+describe('onset: CAD, the rarity while CAD learns, the likelihood, one rest period', () => {
+  const onset: OnsetSettings = { ...defaultOnsetSettings, rangeLearning: 100, margin: 1, restPeriod: 50 };
+  function run(observations: readonly { value: number; anomaly?: number; rarity?: number }[], from?: OnsetState) {
+    let state = from;
+    const alarms = observations.map((o) => {
+      const r = onsetStep(state, { badSide: true, ...o }, onset);
+      state = r.state;
+      return r.alarm;
+    });
+    return { state: state!, alarms };
+  }
+
+  it('while CAD learns its range, a rare enough observation is an alarm, and one rest period follows it', () => {
+    const values = Array.from({ length: 80 }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.1, rarity: i === 40 || i === 60 ? onset.learningRarity : 1 }));
+    const { state, alarms } = run(values);
+    // The alarm at 40 is reported; the one at 60 falls within its rest period.
+    expect(alarms.flatMap((a, i) => (a ? [i] : []))).toEqual([40]);
+    expect(state.ready).toBe(false);
+    expect(onsetResting(state, onset)).toBe(true);
+    // Less rare: nothing.
+    expect(run(values.map((v) => ({ ...v, rarity: Math.min(v.rarity, onset.learningRarity - 0.5) }))).alarms.every((a) => a === 0)).toBe(true);
+  });
+
+  it('once the range is learned, the rarity alone does not alarm, the likelihood of sustained high anomaly scores does, with no new level step', () => {
+    const random = prng(11);
+    const learned = run(Array.from({ length: 1000 }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.1 + 0.05 * random(), rarity: 1 })));
+    expect(learned.state.ready).toBe(true);
+    expect(learned.alarms.slice(200).every((a) => a === 0)).toBe(true);
+    expect(run([{ value: 11, anomaly: 0.1, rarity: 20 }], learned.state).alarms).toEqual([0]);
+    // Values stay on their usual steps (CAD silent); the anomaly scores rise for a while: one alarm.
+    const sustained = run(Array.from({ length: 30 }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.7, rarity: 3 })), learned.state);
+    expect(sustained.alarms.filter((a) => a === 1)).toHaveLength(1);
+    expect(sustained.alarms.indexOf(1)).toBeLessThan(5);
+    // The onset's whole state (CAD's bits, the likelihood, the rest counter) stays a few hundred bytes.
+    expect(encodeState(sustained.state).length).toBeLessThan(400);
   });
 });
