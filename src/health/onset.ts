@@ -7,6 +7,10 @@
  *
  * 1. **Contextual novelty**, CAD OSE's alarm (contextual-detector.ts): a step between value levels never
  *    taken before. It needs the series' value range, learned over its first `rangeLearning` observations.
+ *    Its tail probability is how often such steps came so far (novel steps / steps, Laplace-smoothed): a
+ *    series that keeps taking new steps (bursty counts, a range learned too narrow) makes each one less
+ *    telling. It is combined with the tail probability of the observation's deviation (the scorer's
+ *    rarity) by Fisher's method, and the novel step is an alarm when the combined p is at most `novelP`.
  * 2. **While that range is learned**, CAD cannot judge anything; the scorer's own calibrated tail
  *    probability of this observation's deviation (its rarity, −log10 p) speaks instead: an alarm when
  *    p ≤ 10^−`learningRarity`. Once the range is learned this detector is silent: over a whole series the
@@ -21,7 +25,8 @@
  * when CAD's range is learned (its first steps are all new). Only on the bad side of the baseline.
  *
  * Settings chosen on scores, inside the training folds of the health-nab bench's nested cross-validation
- * (the defaults are that choice): the rest period, the range margin, and the learning-period rarity level.
+ * (the defaults are that choice): the rest period, the range margin, the novel step's combined probability
+ * and the learning-period rarity level.
  * Fixed by meaning: the range-learning period (600 observations: NAB's probationary period for a
  * 4000-point series; 10 hours of minutes live) and the likelihood's published level and windows.
  */
@@ -42,6 +47,11 @@ export const RANGE_MARGIN = 0.5;
 /** −log10 of the likelihood's alarm probability: Numenta's published 10⁻⁵. */
 export const LIKELIHOOD_LEVEL = 5;
 /**
+ * Combined (Fisher) probability of a novel step's frequency and its deviation at which the step is an alarm.
+ * Chosen in the folds from 0.01 and 0.001.
+ */
+export const NOVEL_P = 0.01;
+/**
  * −log10 of the rarity (the scorer's tail probability) that alarms while CAD learns its range. Chosen in the
  * folds from 5 (the likelihood's level) and 8.
  */
@@ -50,6 +60,7 @@ export const LEARNING_RARITY = 8;
 export interface OnsetSettings extends ContextualSettings {
   readonly likelihoodLevel: number;
   readonly learningRarity: number;
+  readonly novelP: number;
 }
 
 export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({
@@ -58,17 +69,35 @@ export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({
   margin: RANGE_MARGIN,
   likelihoodLevel: LIKELIHOOD_LEVEL,
   learningRarity: LEARNING_RARITY,
+  novelP: NOVEL_P,
 });
 
-/** CAD's state, plus the likelihood's and the observations since the last raw alarm of any detector. */
+/**
+ * CAD's state, plus the likelihood's, CAD's steps and novel steps since its range was learned, and the
+ * observations since the last raw alarm of any detector.
+ */
 export interface OnsetState extends ContextualState {
   readonly lk?: LikelihoodState;
+  /** Steps CAD judged and how many of them were novel (capped together, so their ratio stays). */
+  readonly st?: number;
+  readonly nv?: number;
   /** Observations since the last raw alarm (capped); absent: none yet. */
   readonly r?: number;
 }
 
 /** Cap of the observations-since-alarm counter (longer than any rest period). */
 const SINCE_CAP = 1_000_000;
+/** Cap of CAD's step count: beyond it both counts are halved (the frequency is kept, old history fades). */
+const STEPS_CAP = 100_000;
+
+/**
+ * Fisher's combination of two independent tail probabilities, p1 and 10^−log10p2: under the null,
+ * −2 ln(p1·p2) is χ² with 4 degrees of freedom, whose tail at that value is q·(1 − ln q), q = p1·p2.
+ */
+export function fisherCombined(p1: number, log10p2: number): number {
+  const lnq = Math.log(p1) - Math.max(0, log10p2) * Math.LN10;
+  return Math.exp(lnq) * (1 - lnq);
+}
 
 export function initialOnsetState(): OnsetState {
   return initialContextualState();
@@ -99,14 +128,23 @@ export function onsetResting(state: OnsetState | undefined, settings: OnsetSetti
 
 export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {
   const prior = state ?? initialOnsetState();
-  const { lk, r, ...contextual } = prior;
+  const { lk, st, nv, r, ...contextual } = prior;
   const stepped = contextualStep(contextual, observation.value, settings);
   const likelihood = likelihoodStep(lk ?? initialLikelihoodState(), observation.anomaly ?? 0);
+  const steps = st ?? 0;
+  const novelSteps = nv ?? 0;
+  // A novel step's own tail probability: the frequency of novel steps so far (before this one).
+  const novel = stepped.novel && fisherCombined((novelSteps + 1) / (steps + 2), observation.rarity ?? 0) <= settings.novelP;
   const learning = !prior.ready && (observation.rarity ?? 0) >= settings.learningRarity;
-  const raw = stepped.novel || learning || likelihood.tailLog10 >= settings.likelihoodLevel;
+  const raw = novel || learning || likelihood.tailLog10 >= settings.likelihoodLevel;
   const since = r ?? SINCE_CAP;
   const alarm = raw && since >= settings.restPeriod && observation.badSide ? 1 : 0;
   // The rest period also starts when CAD's range is learned (its first steps are all new).
   const next = raw || (!prior.ready && stepped.state.ready) ? 0 : Math.min(since + 1, SINCE_CAP);
-  return { state: { ...stepped.state, lk: likelihood.state, r: next }, alarm, resting: next < settings.restPeriod };
+  // CAD's steps are counted once its range is learned (before, it judges none).
+  const judged = prior.ready ? steps + 1 : 0;
+  const counted = prior.ready ? novelSteps + (stepped.novel ? 1 : 0) : 0;
+  const halve = judged > STEPS_CAP;
+  const counts = { st: halve ? Math.round(judged / 2) : judged, nv: halve ? Math.round(counted / 2) : counted };
+  return { state: { ...stepped.state, lk: likelihood.state, ...counts, r: next }, alarm, resting: next < settings.restPeriod };
 }

@@ -25,7 +25,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { LEARNING_RARITY, LIKELIHOOD_LEVEL, onsetStep, RANGE_LEARNING, RANGE_MARGIN, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { LEARNING_RARITY, LIKELIHOOD_LEVEL, NOVEL_P, onsetStep, RANGE_LEARNING, RANGE_MARGIN, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -74,6 +74,8 @@ export interface ScorerOptions {
    */
   readonly onsetLikelihoodLevel: number;
   readonly onsetLearningRarity: number;
+  /** Onset: combined (Fisher) probability of a novel step's frequency and its deviation at which it alarms. */
+  readonly onsetNovelP: number;
   /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
   readonly valueRange?: readonly [number, number];
 }
@@ -98,6 +100,7 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   onsetRangeMargin: RANGE_MARGIN,
   onsetLikelihoodLevel: LIKELIHOOD_LEVEL,
   onsetLearningRarity: LEARNING_RARITY,
+  onsetNovelP: NOVEL_P,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -297,6 +300,7 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
     margin: options.onsetRangeMargin,
     likelihoodLevel: options.onsetLikelihoodLevel,
     learningRarity: options.onsetLearningRarity,
+    novelP: options.onsetNovelP,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),
   };
   const incidentOpen = (state.inc ?? INCIDENT_MEMORY) < INCIDENT_MEMORY;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contextualStep, initialContextualState, levelOf, type ContextualSettings, type ContextualState } from '../../src/health/contextual-detector.js';
-import { defaultOnsetSettings, onsetResting, onsetStep, type OnsetSettings, type OnsetState } from '../../src/health/onset.js';
+import { defaultOnsetSettings, fisherCombined, onsetResting, onsetStep, type OnsetSettings, type OnsetState } from '../../src/health/onset.js';
 import { initialLikelihoodState, LIKELIHOOD_LEARNING, likelihoodStep } from '../../src/health/likelihood.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
@@ -54,9 +54,10 @@ describe('contextual detector (CAD OSE alarm)', () => {
     const first = contextualStep(initialContextualState(), 5, given);
     expect(first.state.ready).toBe(true);
     expect([first.state.lo, first.state.hi]).toEqual([0, 70]);
-    const { state } = feed(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 5 : 15)), initialContextualState(), given);
-    expect(onsetStep(state, { value: 65, badSide: true }, given).alarm).toBe(1);
-    expect(onsetStep(state, { value: 65, badSide: false }, given).alarm).toBe(0);
+    let state: OnsetState | undefined;
+    for (let i = 0; i < 300; i++) state = onsetStep(state, { value: i % 2 === 0 ? 5 : 15, badSide: true, rarity: 0.1 }, given).state;
+    expect(onsetStep(state, { value: 65, badSide: true, rarity: 4 }, given).alarm).toBe(1);
+    expect(onsetStep(state, { value: 65, badSide: false, rarity: 4 }, given).alarm).toBe(0);
   });
 });
 
@@ -122,5 +123,31 @@ describe('onset: CAD, the rarity while CAD learns, the likelihood, one rest peri
     expect(sustained.alarms.indexOf(1)).toBeLessThan(5);
     // The onset's whole state (CAD's bits, the likelihood, the rest counter) stays a few hundred bytes.
     expect(encodeState(sustained.state).length).toBeLessThan(400);
+  });
+});
+
+describe("onset: a novel step's frequency and its deviation, combined by Fisher's method", () => {
+  it('combines two tail probabilities as Fisher does (χ² with 4 degrees of freedom)', () => {
+    expect(fisherCombined(1, 0)).toBe(1);
+    // p1 = p2 = 0.05: q = 0.0025, q·(1 − ln q) = 0.01748 (the χ²₄ tail at 11.98).
+    expect(fisherCombined(0.05, -Math.log10(0.05))).toBeCloseTo(0.01748, 4);
+    expect(fisherCombined(0.5, 10)).toBeLessThan(1e-8);
+  });
+
+  it('in a series that keeps taking new steps, an ordinary novel step is no alarm and a rare one is', () => {
+    const settings: OnsetSettings = { ...defaultOnsetSettings, rangeLearning: 20, margin: 0, restPeriod: 5, valueRange: [0, 70] };
+    let state: OnsetState | undefined;
+    const random = prng(5);
+    // A random walk over the levels: novel steps come often, so each is weak evidence by itself.
+    let level = 3;
+    for (let i = 0; i < 200; i++) {
+      level = Math.max(0, Math.min(7, level + Math.round(random() * 2 - 1)));
+      state = onsetStep(state, { value: level * 10, badSide: true, rarity: 0.2 }, settings).state;
+    }
+    expect(state!.nv! / state!.st!).toBeGreaterThan(0.05);
+    // 70 → 0 is a step a walk never takes: novel, with an ordinary deviation: no alarm; with a rare one: an alarm.
+    const at70 = onsetStep(onsetStep(state, { value: 70, badSide: true, rarity: 0.2 }, settings).state, { value: 70, badSide: true, rarity: 0.2 }, settings).state;
+    expect(onsetStep({ ...at70, r: 100 }, { value: 0, badSide: true, rarity: 0.5 }, settings).alarm).toBe(0);
+    expect(onsetStep({ ...at70, r: 100 }, { value: 0, badSide: true, rarity: 6 }, settings).alarm).toBe(1);
   });
 });
