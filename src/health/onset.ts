@@ -2,27 +2,94 @@
  * The onset score of one signal ("a new incident starts here"): what `vigil health replay` writes, and
  * each signal's `onset` in entity health. Pure.
  *
- * It is CAD OSE's alarm (contextual-detector.ts): 1 where the step from the previous value level to this
- * one was never seen and none was within the rest period before it, else 0; only on the bad side of the
- * baseline. One setting: the rest period, chosen inside the training folds of the health-nab bench's nested
- * cross-validation (the default is that choice). The value levels follow the range seen so far (see
- * contextual-detector.ts), so there is no range to learn first and no margin to set.
+ * Detectors of different kinds, each judging the observation by a tail probability, combined by OR, then
+ * one rest period:
+ *
+ * 1. **Contextual novelty**, CAD OSE's alarm (contextual-detector.ts): a step between value levels never
+ *    taken before, on levels that follow the range seen so far (a dyadic grid that doubles as the range
+ *    grows, so there is no range to learn first and no margin). Its tail probability is how often such
+ *    steps came so far (novel steps / steps, Laplace-smoothed): a series that keeps taking new steps
+ *    (bursty counts, a grid still settling) makes each one less telling. It is combined with the tail
+ *    probability of the observation's deviation (the scorer's rarity) by Fisher's method, and the novel
+ *    step is an alarm when the combined p is at most `novelP`.
+ * 2. **Anomaly likelihood** (likelihood.ts, after Numenta): the tail probability of the recent mean of the
+ *    scorer's anomaly score against its long-run Gaussian; an alarm when p ≤ 10^−`likelihoodLevel` (the
+ *    paper's 10⁻⁵). It finds sustained changes that take no new level step (a seasonal pattern broken
+ *    inside the usual range), where CAD stays quiet.
+ * 3. Optionally, during the first LEARNING_PERIOD observations, the scorer's own tail probability of the
+ *    observation's deviation (its rarity): an alarm when p ≤ 10^−`learningRarity` (off by default: the
+ *    grid judges steps from the start, and the nested cross-validation chose it off, see below).
+ *
+ * Rest period (CAD's): the onset is 1 on a raw alarm of any detector unless another raw alarm happened
+ * within the last `restPeriod` observations (the first observation counts as one, so the first
+ * `restPeriod` observations, while the grid settles, never alarm), else 0: one incident, one alarm. Only
+ * on the bad side of the baseline.
+ *
+ * Settings chosen on scores, inside the training folds of the health-nab bench's nested cross-validation
+ * (the defaults are that choice): the rest period and the novel step's combined probability.
+ * Fixed by meaning: the likelihood's published level and windows.
  */
 import { contextualStep, initialContextualState, type ContextualSettings, type ContextualState } from './contextual-detector.js';
+import { initialLikelihoodState, likelihoodStep, type LikelihoodState } from './likelihood.js';
 
 /** An onset at or above this is an alarm (the onset is 0 or 1). */
 export const ALARM_LEVEL = 1;
 /**
  * Observations after a raw alarm during which none is reported (CAD OSE's rest period; NAB gives CAD a fifth
- * of its probationary period, 46 to 150 observations). Chosen in the folds from 50, 100, 150: every fold chose 50.
+ * of its probationary period, 46 to 150 observations). Chosen in the folds from 50, 100, 150.
  */
 export const REST_POINTS = 50;
+/** −log10 of the likelihood's alarm probability: Numenta's published 10⁻⁵. */
+export const LIKELIHOOD_LEVEL = 5;
+/**
+ * Combined (Fisher) probability of a novel step's frequency and its deviation at which the step is an alarm.
+ * Chosen in the folds from 0.01 and 0.001.
+ */
+export const NOVEL_P = 0.01;
+/** Observations at the start during which the rarity alone may alarm (NAB's probationary period for a 4000-point series). */
+export const LEARNING_PERIOD = 600;
+/** −log10 of the rarity that alarms during the learning period; Infinity: never (the default). */
+export const LEARNING_RARITY = Number.POSITIVE_INFINITY;
 
-export type OnsetSettings = ContextualSettings;
+export interface OnsetSettings extends ContextualSettings {
+  readonly likelihoodLevel: number;
+  readonly learningRarity: number;
+  readonly novelP: number;
+}
 
-export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({ restPeriod: REST_POINTS });
+export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({
+  restPeriod: REST_POINTS,
+  likelihoodLevel: LIKELIHOOD_LEVEL,
+  learningRarity: LEARNING_RARITY,
+  novelP: NOVEL_P,
+});
 
-export type OnsetState = ContextualState;
+/**
+ * CAD's state, plus the likelihood's, CAD's steps and novel steps so far, and the observations since the
+ * last raw alarm of any detector.
+ */
+export interface OnsetState extends ContextualState {
+  readonly lk?: LikelihoodState;
+  /** Steps CAD judged and how many of them were novel (capped together, so their ratio stays). */
+  readonly st?: number;
+  readonly nv?: number;
+  /** Observations since the last raw alarm or the first observation (capped); absent: no observation yet. */
+  readonly r?: number;
+}
+
+/** Cap of the observations-since-alarm counter (longer than any rest period). */
+const SINCE_CAP = 1_000_000;
+/** Cap of CAD's step count: beyond it both counts are halved (the frequency is kept, old history fades). */
+const STEPS_CAP = 100_000;
+
+/**
+ * Fisher's combination of two independent tail probabilities, p1 and 10^−log10p2: under the null,
+ * −2 ln(p1·p2) is χ² with 4 degrees of freedom, whose tail at that value is q·(1 − ln q), q = p1·p2.
+ */
+export function fisherCombined(p1: number, log10p2: number): number {
+  const lnq = Math.log(p1) - Math.max(0, log10p2) * Math.LN10;
+  return Math.exp(lnq) * (1 - lnq);
+}
 
 export function initialOnsetState(): OnsetState {
   return initialContextualState();
@@ -32,6 +99,10 @@ export interface OnsetObservation {
   readonly value: number;
   /** Whether the value lies on the bad side of the baseline. */
   readonly badSide: boolean;
+  /** The scorer's anomaly score of this observation (0..1; the likelihood's raw score). */
+  readonly anomaly?: number;
+  /** The scorer's rarity of this observation (−log10 of its tail probability). */
+  readonly rarity?: number;
 }
 
 export interface OnsetStep {
@@ -44,10 +115,28 @@ export interface OnsetStep {
 
 /** Whether the state is within the rest period after a raw alarm. */
 export function onsetResting(state: OnsetState | undefined, settings: OnsetSettings = defaultOnsetSettings): boolean {
-  return state !== undefined && state.since < settings.restPeriod;
+  return state?.r !== undefined && state.r < settings.restPeriod;
 }
 
 export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {
-  const stepped = contextualStep(state ?? initialOnsetState(), observation.value, settings);
-  return { state: stepped.state, alarm: stepped.alarm && observation.badSide ? 1 : 0, resting: stepped.resting };
+  const prior = state ?? initialOnsetState();
+  const { lk, st, nv, r, ...contextual } = prior;
+  const stepped = contextualStep(contextual, observation.value, settings);
+  const likelihood = likelihoodStep(lk ?? initialLikelihoodState(), observation.anomaly ?? 0);
+  const steps = st ?? 0;
+  const novelSteps = nv ?? 0;
+  const rarity = observation.rarity ?? 0;
+  // A novel step's own tail probability: the frequency of novel steps so far (before this one).
+  const novel = stepped.novel && fisherCombined((novelSteps + 1) / (steps + 2), rarity) <= settings.novelP;
+  const learning = contextual.n < LEARNING_PERIOD && rarity >= settings.learningRarity;
+  const raw = novel || learning || likelihood.tailLog10 >= settings.likelihoodLevel;
+  // The first observation counts as one observation since an alarm (CAD's rest period from the start).
+  const since = r ?? 0;
+  const alarm = raw && since >= settings.restPeriod && observation.badSide ? 1 : 0;
+  const next = raw ? 0 : Math.min(since + 1, SINCE_CAP);
+  const judged = steps + 1;
+  const counted = novelSteps + (stepped.novel ? 1 : 0);
+  const halve = judged > STEPS_CAP;
+  const counts = { st: halve ? Math.round(judged / 2) : judged, nv: halve ? Math.round(counted / 2) : counted };
+  return { state: { ...stepped.state, lk: likelihood.state, ...counts, r: next }, alarm, resting: next < settings.restPeriod };
 }

@@ -19,12 +19,13 @@
  *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
  *    a fault against the pre-fault state, see entity-health.ts.)
  * 5. Onset (onset.ts): `alarm` is where an incident starts: CAD OSE's alarm (a step between value levels
- *    never seen before) with its rest period, so a replay pages once per incident. Its only effect on
+ *    never seen before), the rarity above while CAD learns its value range, or the anomaly likelihood of
+ *    the recent anomaly scores (after Numenta), with CAD's rest period, so a replay pages once per incident. Its only effect on
  *    `anomaly` and `rarity` (what health uses) is step 4's slower calibration while an incident is open.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { LEARNING_RARITY, LIKELIHOOD_LEVEL, NOVEL_P, onsetStep, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -64,6 +65,14 @@ export interface ScorerOptions {
    * period; chosen inside the training folds of the health-nab bench).
    */
   readonly onsetRestPoints: number;
+  /**
+   * Onset (onset.ts): −log10 of the tail probability at which the anomaly likelihood alarms (Numenta's 10⁻⁵),
+   * and of the rarity that alarms while CAD still learns its value range (chosen inside the training folds).
+   */
+  readonly onsetLikelihoodLevel: number;
+  readonly onsetLearningRarity: number;
+  /** Onset: combined (Fisher) probability of a novel step's frequency and its deviation at which it alarms. */
+  readonly onsetNovelP: number;
   /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
   readonly valueRange?: readonly [number, number];
 }
@@ -84,6 +93,9 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
   onsetRestPoints: REST_POINTS,
+  onsetLikelihoodLevel: LIKELIHOOD_LEVEL,
+  onsetLearningRarity: LEARNING_RARITY,
+  onsetNovelP: NOVEL_P,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -279,6 +291,9 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // score of 0.5 or more), so an outage does not quickly become "normal" by widening the calibration.
   const onsetSettings: OnsetSettings = {
     restPeriod: options.onsetRestPoints,
+    likelihoodLevel: options.onsetLikelihoodLevel,
+    learningRarity: options.onsetLearningRarity,
+    novelP: options.onsetNovelP,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),
   };
   const incidentOpen = (state.inc ?? INCIDENT_MEMORY) < INCIDENT_MEMORY;
@@ -290,9 +305,10 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const sprInput = Math.min(Math.abs(value - state.lvl), options.clip * Math.max(state.spr, recentScale));
   const spr = state.spr + options.errorRate * Math.sqrt(weight) * (sprInput - state.spr);
 
-  // 5. Onset (onset.ts): high on the first point of an incident, damped while it lasts.
+  // 5. Onset (onset.ts): 1 on the first point of an incident (CAD's novel step, or while CAD learns its range
+  // this observation's rarity, or the likelihood of the recent anomaly scores), 0 for a rest period after it.
   const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= expected : value <= expected);
-  const onset = onsetStep(state.on, { value, badSide }, onsetSettings);
+  const onset = onsetStep(state.on, { value, badSide, anomaly, rarity }, onsetSettings);
 
   const next: SignalState = {
     v: 1,

@@ -48,7 +48,7 @@ const overrides = JSON.parse(argValue('--options') ?? '{}') as Partial<ScorerOpt
  * The settings the shipped procedure chooses on scores, with their candidates (the threshold is always
  * chosen too). The shipped defaults are what this choice gives on all 42 files.
  */
-const shippedChoice = { onsetRestPoints: [50, 100, 150] };
+const shippedChoice = { onsetRestPoints: [50, 100, 150], onsetNovelP: [0.01, 0.001] };
 const choose = JSON.parse(argValue('--choose') ?? JSON.stringify(shippedChoice)) as Record<string, unknown[]>;
 const verbose = process.argv.includes('--verbose');
 /** `--causal-only`: skip the NAB-protocol run (the file's value range handed to the scorer up front). */
@@ -185,12 +185,36 @@ function evaluateIn(work: string, files: readonly DataFile[], replay: Replay, gr
     return { candidate, dir, scores };
   });
 
-  // Inner selection per held-out category and profile, on the other categories only.
+  // Inner selection per held-out category and profile, on the other categories only. A 0/1 score (the
+  // shipped onset) has one threshold worth trying, so its training-fold scores are sums of the per-file
+  // scores of one nab-score run at threshold 1 (the same figures nab-score gives for the subset, with its
+  // rule that detecting nothing wins ties); other scores are swept by nab-score on the training files.
+  const fullAtOne = new Map<string, Record<ProfileName, NabProfile>>();
+  const binaryInner = (r: (typeof replays)[number], training: readonly DataFile[]): Record<ProfileName, Pick<NabProfile, 'normalizedScore' | 'threshold'>> | undefined => {
+    for (const scores of r.scores.values()) if (scores.some((x) => x !== 0 && x !== 1)) return undefined;
+    let full = fullAtOne.get(r.dir);
+    if (!full) fullAtOne.set(r.dir, (full = runScorer(r.dir, ['--threshold', '1'])));
+    const keys = new Set(training.map((f) => f.key));
+    const out = {} as Record<ProfileName, Pick<NabProfile, 'normalizedScore' | 'threshold'>>;
+    for (const profile of profiles) {
+      const p = full[profile];
+      // Every window is scorable (none lies wholly in a probationary period): the null score is −fnWeight per window.
+      const fnWeight = -p.nullScore / p.windowsTotal;
+      if (p.perfectScore !== p.windowsTotal || !Number.isInteger(fnWeight)) return undefined;
+      const part = p.files.filter((f) => keys.has(f.file));
+      const windows = part.reduce((n, f) => n + f.windows, 0);
+      const raw = part.reduce((n, f) => n + f.rawScore, 0);
+      const normalized = (100 * (raw + fnWeight * windows)) / (windows * (1 + fnWeight));
+      out[profile] = normalized > 0 ? { normalizedScore: normalized, threshold: 1 } : { normalizedScore: 0, threshold: 1.1 };
+    }
+    return out;
+  };
   const nestedScores = Object.fromEntries(profiles.map((p) => [p, new Map<string, number[]>()])) as Record<ProfileName, Map<string, number[]>>;
   const chosen: string[] = [];
   for (const held of categories) {
     const training = categories.filter((c) => c !== held).map((c) => `${c}/`).join(',');
-    const inner = replays.map((r) => ({ replay: r, result: runScorer(r.dir, ['--only', training]) }));
+    const trainingFiles = files.filter((f) => f.category !== held);
+    const inner = replays.map((r) => ({ replay: r, result: binaryInner(r, trainingFiles) ?? runScorer(r.dir, ['--only', training]) }));
     for (const profile of profiles) {
       const best = inner.reduce((a, b) => (b.result[profile].normalizedScore > a.result[profile].normalizedScore ? b : a));
       const threshold = best.result[profile].threshold;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binOf, contextualStep, initialContextualState, LEVELS, type ContextualSettings, type ContextualState } from '../../src/health/contextual-detector.js';
-import { onsetStep } from '../../src/health/onset.js';
+import { defaultOnsetSettings, fisherCombined, LEARNING_PERIOD, onsetResting, onsetStep, type OnsetSettings, type OnsetState } from '../../src/health/onset.js';
+import { initialLikelihoodState, LIKELIHOOD_LEARNING, likelihoodStep } from '../../src/health/likelihood.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
 
@@ -95,11 +96,105 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
   });
 
   it('uses a range given up front (NAB protocol) from the first value, and the onset only counts the bad side', () => {
-    const given: ContextualSettings = { ...settings, valueRange: [0, 70] };
-    const { state, steps } = feed(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 5 : 15)), initialContextualState(), given);
-    expect(state.e).toBeNull();
+    const given: OnsetSettings = { ...defaultOnsetSettings, ...settings, valueRange: [0, 70] };
+    const { state: contextual, steps } = feed(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 5 : 15)), initialContextualState(), given);
+    expect(contextual.e).toBeNull();
     expect(steps.filter((s) => s.novel)).toHaveLength(2);
-    expect(onsetStep(state, { value: 65, badSide: true }, given).alarm).toBe(1);
-    expect(onsetStep(state, { value: 65, badSide: false }, given).alarm).toBe(0);
+    let state: OnsetState | undefined;
+    for (let i = 0; i < 300; i++) state = onsetStep(state, { value: i % 2 === 0 ? 5 : 15, badSide: true, rarity: 0.1 }, given).state;
+    expect(onsetStep(state, { value: 65, badSide: true, rarity: 4 }, given).alarm).toBe(1);
+    expect(onsetStep(state, { value: 65, badSide: false, rarity: 4 }, given).alarm).toBe(0);
+  });
+});
+
+describe('anomaly likelihood (after Numenta)', () => {
+  it('says nothing while learning, stays quiet on the raw scores it is used to, and reports a sustained rise as a tiny tail probability', () => {
+    const random = prng(7);
+    let state = initialLikelihoodState();
+    const quiet: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const step = likelihoodStep(state, 0.1 + 0.05 * random());
+      state = step.state;
+      quiet.push(step.tailLog10);
+    }
+    expect(quiet.slice(0, LIKELIHOOD_LEARNING).every((t) => t === 0)).toBe(true);
+    // Noise of the usual kind: never a 1-in-100,000 event.
+    expect(Math.max(...quiet)).toBeLessThan(5);
+    // The raw score rises and stays up: the short mean leaves the long-run Gaussian within a few observations.
+    const rise: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const step = likelihoodStep(state, 0.6);
+      state = step.state;
+      rise.push(step.tailLog10);
+    }
+    expect(rise.findIndex((t) => t >= 5)).toBeGreaterThanOrEqual(0);
+    expect(rise.findIndex((t) => t >= 5)).toBeLessThan(4);
+    // Four numbers, whatever the history.
+    expect(encodeState({ n: 8640, m: 0.123456789, v: 0.0123456789, s: 0.987654321 }).length).toBeLessThan(60);
+  });
+});
+
+describe('onset: CAD on the growing grid, the likelihood, one rest period', () => {
+  const onset: OnsetSettings = { ...defaultOnsetSettings, restPeriod: 50 };
+  function run(observations: readonly { value: number; anomaly?: number; rarity?: number }[], from?: OnsetState, settings: OnsetSettings = onset) {
+    let state = from;
+    const alarms = observations.map((o) => {
+      const r = onsetStep(state, { badSide: true, ...o }, settings);
+      state = r.state;
+      return r.alarm;
+    });
+    return { state: state!, alarms };
+  }
+
+  it('never alarms in the first rest period; with a learning rarity set, a rare enough early observation alarms and one rest period follows it', () => {
+    const values = Array.from({ length: 150 }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.1, rarity: i === 20 || i === 100 || i === 120 ? 9 : 1 }));
+    // By default the rarity alone never alarms, and nothing alarms in the first rest period.
+    expect(run(values).alarms.every((a) => a === 0)).toBe(true);
+    const learning: OnsetSettings = { ...onset, learningRarity: 8 };
+    const { state, alarms } = run(values, undefined, learning);
+    // 20 lies in the first rest period; 100 is reported; 120 falls within its rest period.
+    expect(alarms.flatMap((a, i) => (a ? [i] : []))).toEqual([100]);
+    expect(onsetResting(state, learning)).toBe(true);
+    // After the learning period the rarity alone says nothing.
+    const late = run(Array.from({ length: LEARNING_PERIOD }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.1, rarity: 1 })), undefined, learning);
+    expect(run([{ value: 10, anomaly: 0.1, rarity: 20 }], late.state, learning).alarms).toEqual([0]);
+  });
+
+  it('the likelihood of sustained high anomaly scores alarms with no new level step', () => {
+    const random = prng(11);
+    const learned = run(Array.from({ length: 1000 }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.1 + 0.05 * random(), rarity: 1 })));
+    expect(learned.alarms.every((a) => a === 0)).toBe(true);
+    // Values stay on their usual steps (CAD silent); the anomaly scores rise for a while: one alarm.
+    const sustained = run(Array.from({ length: 30 }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.7, rarity: 3 })), learned.state);
+    expect(sustained.alarms.filter((a) => a === 1)).toHaveLength(1);
+    expect(sustained.alarms.indexOf(1)).toBeLessThan(5);
+    // The onset's whole state (CAD's bits, the likelihood, the counts, the rest counter) stays a few hundred bytes.
+    expect(encodeState(sustained.state).length).toBeLessThan(300);
+  });
+});
+
+describe("onset: a novel step's frequency and its deviation, combined by Fisher's method", () => {
+  it('combines two tail probabilities as Fisher does (χ² with 4 degrees of freedom)', () => {
+    expect(fisherCombined(1, 0)).toBe(1);
+    // p1 = p2 = 0.05: q = 0.0025, q·(1 − ln q) = 0.01748 (the χ²₄ tail at 11.98).
+    expect(fisherCombined(0.05, -Math.log10(0.05))).toBeCloseTo(0.01748, 4);
+    expect(fisherCombined(0.5, 10)).toBeLessThan(1e-8);
+  });
+
+  it('in a series that keeps taking new steps, an ordinary novel step is no alarm and a rare one is', () => {
+    const settings: OnsetSettings = { ...defaultOnsetSettings, restPeriod: 5, valueRange: [0, 70] };
+    let state: OnsetState | undefined;
+    const random = prng(5);
+    // A random walk over the levels: novel steps come often, so each is weak evidence by itself.
+    let level = 3;
+    for (let i = 0; i < 200; i++) {
+      level = Math.max(0, Math.min(7, level + Math.round(random() * 2 - 1)));
+      state = onsetStep(state, { value: level * 10, badSide: true, rarity: 0.2 }, settings).state;
+    }
+    expect(state!.nv! / state!.st!).toBeGreaterThan(0.05);
+    // 70 → 0 is a step a walk never takes: novel, with an ordinary deviation: no alarm; with a rare one: an alarm.
+    const at70 = onsetStep(onsetStep(state, { value: 70, badSide: true, rarity: 0.2 }, settings).state, { value: 70, badSide: true, rarity: 0.2 }, settings).state;
+    expect(onsetStep({ ...at70, r: 100 }, { value: 0, badSide: true, rarity: 0.5 }, settings).alarm).toBe(0);
+    expect(onsetStep({ ...at70, r: 100 }, { value: 0, badSide: true, rarity: 6 }, settings).alarm).toBe(1);
   });
 });
