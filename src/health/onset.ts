@@ -120,7 +120,10 @@ export function onsetResting(state: OnsetState | undefined, settings: OnsetSetti
 
 export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {
   const prior = state ?? initialOnsetState();
-  const { lk, st, nv, r, ...contextual } = prior;
+  const { lk, st, nv, r } = prior;
+  // CAD's part of the state, copied field by field (an object rest of the whole state makes every step
+  // several times slower in V8, the replay's hot loop).
+  const contextual: ContextualState = { n: prior.n, v0: prior.v0, e: prior.e, lb: prior.lb, hb: prior.hb, prev: prior.prev, seen: prior.seen, since: prior.since };
   const stepped = contextualStep(contextual, observation.value, settings);
   const likelihood = likelihoodStep(lk ?? initialLikelihoodState(), observation.anomaly ?? 0);
   const steps = st ?? 0;
@@ -138,5 +141,7 @@ export function onsetStep(state: OnsetState | undefined, observation: OnsetObser
   const counted = novelSteps + (stepped.novel ? 1 : 0);
   const halve = judged > STEPS_CAP;
   const counts = { st: halve ? Math.round(judged / 2) : judged, nv: halve ? Math.round(counted / 2) : counted };
-  return { state: { ...stepped.state, lk: likelihood.state, ...counts, r: next }, alarm, resting: next < settings.restPeriod };
+  const c = stepped.state;
+  const nextState: OnsetState = { n: c.n, v0: c.v0, e: c.e, lb: c.lb, hb: c.hb, prev: c.prev, seen: c.seen, since: c.since, lk: likelihood.state, ...counts, r: next };
+  return { state: nextState, alarm, resting: next < settings.restPeriod };
 }
