@@ -16,9 +16,6 @@
  *    scorer's anomaly score against its long-run Gaussian; an alarm when p ≤ 10^−`likelihoodLevel` (the
  *    paper's 10⁻⁵). It finds sustained changes that take no new level step (a seasonal pattern broken
  *    inside the usual range), where CAD stays quiet.
- * 3. Optionally, during the first LEARNING_PERIOD observations, the scorer's own tail probability of the
- *    observation's deviation (its rarity): an alarm when p ≤ 10^−`learningRarity` (off by default: the
- *    grid judges steps from the start, and the nested cross-validation chose it off, see below).
  *
  * Rest period (CAD's): the onset is 1 on a raw alarm of any detector unless another raw alarm happened
  * within the last `restPeriod` observations (the first observation counts as one, so the first
@@ -26,8 +23,10 @@
  * on the bad side of the baseline.
  *
  * Settings chosen on scores, inside the training folds of the health-nab bench's nested cross-validation
- * (the defaults are that choice): the rest period and the novel step's combined probability.
- * Fixed by meaning: the likelihood's published level and windows.
+ * (the defaults are that choice; every fold chose them): the rest period and the novel step's combined
+ * probability. Fixed by meaning: the likelihood's published level and windows. (The scorer's rarity alone
+ * while CAD learns a range, which a learned range needed, is gone with the grid: offered to the folds, no
+ * fold chose it.)
  */
 import { contextualStep, initialContextualState, type ContextualSettings, type ContextualState } from './contextual-detector.js';
 import { initialLikelihoodState, likelihoodStep, type LikelihoodState } from './likelihood.js';
@@ -46,21 +45,15 @@ export const LIKELIHOOD_LEVEL = 5;
  * Chosen in the folds from 0.01 and 0.001.
  */
 export const NOVEL_P = 0.01;
-/** Observations at the start during which the rarity alone may alarm (NAB's probationary period for a 4000-point series). */
-export const LEARNING_PERIOD = 600;
-/** −log10 of the rarity that alarms during the learning period; Infinity: never (the default). */
-export const LEARNING_RARITY = Number.POSITIVE_INFINITY;
 
 export interface OnsetSettings extends ContextualSettings {
   readonly likelihoodLevel: number;
-  readonly learningRarity: number;
   readonly novelP: number;
 }
 
 export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({
   restPeriod: REST_POINTS,
   likelihoodLevel: LIKELIHOOD_LEVEL,
-  learningRarity: LEARNING_RARITY,
   novelP: NOVEL_P,
 });
 
@@ -131,8 +124,7 @@ export function onsetStep(state: OnsetState | undefined, observation: OnsetObser
   const rarity = observation.rarity ?? 0;
   // A novel step's own tail probability: the frequency of novel steps so far (before this one).
   const novel = stepped.novel && fisherCombined((novelSteps + 1) / (steps + 2), rarity) <= settings.novelP;
-  const learning = contextual.n < LEARNING_PERIOD && rarity >= settings.learningRarity;
-  const raw = novel || learning || likelihood.tailLog10 >= settings.likelihoodLevel;
+  const raw = novel || likelihood.tailLog10 >= settings.likelihoodLevel;
   // The first observation counts as one observation since an alarm (CAD's rest period from the start).
   const since = r ?? 0;
   const alarm = raw && since >= settings.restPeriod && observation.badSide ? 1 : 0;

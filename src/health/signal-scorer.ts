@@ -19,13 +19,14 @@
  *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
  *    a fault against the pre-fault state, see entity-health.ts.)
  * 5. Onset (onset.ts): `alarm` is where an incident starts: CAD OSE's alarm (a step between value levels
- *    never seen before), the rarity above while CAD learns its value range, or the anomaly likelihood of
- *    the recent anomaly scores (after Numenta), with CAD's rest period, so a replay pages once per incident. Its only effect on
+ *    never seen before, on levels that follow the range seen so far) when Fisher's combination of its
+ *    frequency and the rarity above is small enough, or the anomaly likelihood of the recent anomaly
+ *    scores (after Numenta), with CAD's rest period, so a replay pages once per incident. Its only effect on
  *    `anomaly` and `rarity` (what health uses) is step 4's slower calibration while an incident is open.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { LEARNING_RARITY, LIKELIHOOD_LEVEL, NOVEL_P, onsetStep, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { LIKELIHOOD_LEVEL, NOVEL_P, onsetStep, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -66,12 +67,10 @@ export interface ScorerOptions {
    */
   readonly onsetRestPoints: number;
   /**
-   * Onset (onset.ts): −log10 of the tail probability at which the anomaly likelihood alarms (Numenta's 10⁻⁵),
-   * and of the rarity that alarms while CAD still learns its value range (chosen inside the training folds).
+   * Onset (onset.ts): −log10 of the tail probability at which the anomaly likelihood alarms (Numenta's 10⁻⁵).
    */
   readonly onsetLikelihoodLevel: number;
-  readonly onsetLearningRarity: number;
-  /** Onset: combined (Fisher) probability of a novel step's frequency and its deviation at which it alarms. */
+  /** Onset: combined (Fisher) probability of a novel step's frequency and its deviation at which it alarms (chosen inside the training folds). */
   readonly onsetNovelP: number;
   /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
   readonly valueRange?: readonly [number, number];
@@ -94,7 +93,6 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   halfScoreLog10: 5,
   onsetRestPoints: REST_POINTS,
   onsetLikelihoodLevel: LIKELIHOOD_LEVEL,
-  onsetLearningRarity: LEARNING_RARITY,
   onsetNovelP: NOVEL_P,
 });
 
@@ -292,7 +290,6 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const onsetSettings: OnsetSettings = {
     restPeriod: options.onsetRestPoints,
     likelihoodLevel: options.onsetLikelihoodLevel,
-    learningRarity: options.onsetLearningRarity,
     novelP: options.onsetNovelP,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),
   };
@@ -305,8 +302,8 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const sprInput = Math.min(Math.abs(value - state.lvl), options.clip * Math.max(state.spr, recentScale));
   const spr = state.spr + options.errorRate * Math.sqrt(weight) * (sprInput - state.spr);
 
-  // 5. Onset (onset.ts): 1 on the first point of an incident (CAD's novel step, or while CAD learns its range
-  // this observation's rarity, or the likelihood of the recent anomaly scores), 0 for a rest period after it.
+  // 5. Onset (onset.ts): 1 on the first point of an incident (CAD's novel step with a rare enough deviation,
+  // or the likelihood of the recent anomaly scores), 0 for a rest period after it.
   const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= expected : value <= expected);
   const onset = onsetStep(state.on, { value, badSide, anomaly, rarity }, onsetSettings);
 

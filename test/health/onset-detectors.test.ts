@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binOf, contextualStep, initialContextualState, LEVELS, type ContextualSettings, type ContextualState } from '../../src/health/contextual-detector.js';
-import { defaultOnsetSettings, fisherCombined, LEARNING_PERIOD, onsetResting, onsetStep, type OnsetSettings, type OnsetState } from '../../src/health/onset.js';
+import { defaultOnsetSettings, fisherCombined, onsetResting, onsetStep, type OnsetSettings, type OnsetState } from '../../src/health/onset.js';
 import { initialLikelihoodState, LIKELIHOOD_LEARNING, likelihoodStep } from '../../src/health/likelihood.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
@@ -146,18 +146,16 @@ describe('onset: CAD on the growing grid, the likelihood, one rest period', () =
     return { state: state!, alarms };
   }
 
-  it('never alarms in the first rest period; with a learning rarity set, a rare enough early observation alarms and one rest period follows it', () => {
-    const values = Array.from({ length: 150 }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.1, rarity: i === 20 || i === 100 || i === 120 ? 9 : 1 }));
-    // By default the rarity alone never alarms, and nothing alarms in the first rest period.
-    expect(run(values).alarms.every((a) => a === 0)).toBe(true);
-    const learning: OnsetSettings = { ...onset, learningRarity: 8 };
-    const { state, alarms } = run(values, undefined, learning);
+  it('never alarms in the first rest period, then one alarm per rest period, and the rarity alone never alarms', () => {
+    // New extremes at 20, 100 and 120 (steps never taken), each a rare deviation.
+    const extreme = new Map([[20, 60], [100, 200], [120, 400]]);
+    const values = Array.from({ length: 150 }, (_, i) => ({ value: extreme.get(i) ?? 10 + (i % 3), anomaly: 0.1, rarity: extreme.has(i) ? 9 : 1 }));
+    const { state, alarms } = run(values);
     // 20 lies in the first rest period; 100 is reported; 120 falls within its rest period.
     expect(alarms.flatMap((a, i) => (a ? [i] : []))).toEqual([100]);
-    expect(onsetResting(state, learning)).toBe(true);
-    // After the learning period the rarity alone says nothing.
-    const late = run(Array.from({ length: LEARNING_PERIOD }, (_, i) => ({ value: 10 + (i % 3), anomaly: 0.1, rarity: 1 })), undefined, learning);
-    expect(run([{ value: 10, anomaly: 0.1, rarity: 20 }], late.state, learning).alarms).toEqual([0]);
+    expect(onsetResting(state, onset)).toBe(true);
+    // A rare deviation on a step seen before: nothing.
+    expect(run(values.map((v, i) => ({ ...v, value: 10 + (i % 3) }))).alarms.every((a) => a === 0)).toBe(true);
   });
 
   it('the likelihood of sustained high anomaly scores alarms with no new level step', () => {
