@@ -21,6 +21,10 @@
  *   ... -- --cad-reference                        (also the faithful CAD OSE of cad-ose-reference.ts, NAB's protocol;
  *                                                   several minutes: it keeps and rebuilds every context)
  *
+ * A 0/1 score (the shipped onset) is scored once per candidate at threshold 1, and each training fold's
+ * figure is summed from its files' scores (what nab-score gives for the subset, detecting nothing winning
+ * ties); other scores are swept by nab-score on the training files.
+ *
  * Two runs: the shipped path (the onset's levels follow the range seen so far, as the live worker must) is the
  * headline; the second hands each file's minimum and maximum to the scorer, as NAB's protocol gives them
  * to every published detector (CAD OSE relies on it).
