@@ -7,9 +7,10 @@
  *
  * 1. **Contextual novelty**, CAD OSE's alarm (contextual-detector.ts): a step between value levels never
  *    taken before, on levels that follow the range seen so far (a dyadic grid that doubles as the range
- *    grows, so there is no range to learn first and no margin). Its tail probability is how often such
- *    steps came so far (novel steps / steps, Laplace-smoothed): a series that keeps taking new steps
- *    (bursty counts, a grid still settling) makes each one less telling. It is combined with the tail
+ *    grows, so there is no range to learn first and no margin), that persists (another never-seen step
+ *    within `persistence` observations before it). Its tail probability is how often never-seen steps
+ *    came so far (novel steps / steps, Laplace-smoothed): a series that keeps taking new steps (bursty
+ *    counts, a grid still settling) makes each one less telling. It is combined with the tail
  *    probability of the observation's deviation (the scorer's rarity) by Fisher's method, and the novel
  *    step is an alarm when the combined p is at most `novelP`.
  * 2. **Anomaly likelihood** (likelihood.ts, after Numenta): the tail probability of the recent mean of the
@@ -17,27 +18,34 @@
  *    paper's 10⁻⁵). It finds sustained changes that take no new level step (a seasonal pattern broken
  *    inside the usual range), where CAD stays quiet.
  *
- * Rest period (CAD's): the onset is 1 on a raw alarm of any detector unless another raw alarm happened
- * within the last `restPeriod` observations (the first observation counts as one, so the first
- * `restPeriod` observations, while the grid settles, never alarm), else 0: one incident, one alarm. Only
- * on the bad side of the baseline.
+ * Rest period (CAD's, as NAB configures it: 3 % of the observations seen so far, at most 150; see
+ * contextual-detector.ts): the onset is 1 on a raw alarm of either detector unless another raw alarm
+ * happened within the rest period before it (the first observation counts as one, and the start gets the
+ * longest rest period, while the grid settles), else 0: one incident, one alarm. Only on the bad side of
+ * the baseline.
  *
  * Settings chosen on scores, inside the training folds of the health-nab bench's nested cross-validation
- * (the defaults are that choice; every fold chose them): the rest period and the novel step's combined
- * probability. Fixed by meaning: the likelihood's published level and windows. (The scorer's rarity alone
- * while CAD learns a range, which a learned range needed, is gone with the grid: offered to the folds, no
- * fold chose it.)
+ * (the defaults are that choice): the persistence and the novel step's combined probability. Fixed by
+ * meaning: the rest period's published share and cap, the likelihood's published level and windows. (The
+ * scorer's rarity alone while CAD learns a range, which a learned range needed, is gone with the grid:
+ * offered to the folds, no fold chose it.)
  */
-import { contextualStep, initialContextualState, type ContextualSettings, type ContextualState } from './contextual-detector.js';
+import { contextualStep, initialContextualState, restPeriod, type ContextualSettings, type ContextualState } from './contextual-detector.js';
 import { initialLikelihoodState, likelihoodStep, type LikelihoodState } from './likelihood.js';
 
 /** An onset at or above this is an alarm (the onset is 0 or 1). */
 export const ALARM_LEVEL = 1;
 /**
- * Observations after a raw alarm during which none is reported (CAD OSE's rest period; NAB gives CAD a fifth
- * of its probationary period, 46 to 150 observations). Chosen in the folds from 50, 100, 150.
+ * CAD OSE's rest period as NAB configures it (a fifth of its probationary period of 15 % of the file, at most
+ * 750 rows): 3 % of the observations seen so far, at most 150. Published values, not chosen on scores.
  */
-export const REST_POINTS = 50;
+export const REST_SHARE = 0.03;
+export const REST_MAX = 150;
+/**
+ * Observations within which a second never-seen step confirms a first (the novelty persists). Chosen in the
+ * folds from 1, 3, 10.
+ */
+export const PERSISTENCE_POINTS = 3;
 /** −log10 of the likelihood's alarm probability: Numenta's published 10⁻⁵. */
 export const LIKELIHOOD_LEVEL = 5;
 /**
@@ -52,7 +60,9 @@ export interface OnsetSettings extends ContextualSettings {
 }
 
 export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({
-  restPeriod: REST_POINTS,
+  restShare: REST_SHARE,
+  restMax: REST_MAX,
+  persistence: PERSISTENCE_POINTS,
   likelihoodLevel: LIKELIHOOD_LEVEL,
   novelP: NOVEL_P,
 });
@@ -108,7 +118,7 @@ export interface OnsetStep {
 
 /** Whether the state is within the rest period after a raw alarm. */
 export function onsetResting(state: OnsetState | undefined, settings: OnsetSettings = defaultOnsetSettings): boolean {
-  return state?.r !== undefined && state.r < settings.restPeriod;
+  return state?.r !== undefined && state.r < restPeriod(state.n, settings);
 }
 
 export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {
@@ -116,24 +126,27 @@ export function onsetStep(state: OnsetState | undefined, observation: OnsetObser
   const { lk, st, nv, r } = prior;
   // CAD's part of the state, copied field by field (an object rest of the whole state makes every step
   // several times slower in V8, the replay's hot loop).
-  const contextual: ContextualState = { n: prior.n, v0: prior.v0, e: prior.e, lb: prior.lb, hb: prior.hb, prev: prior.prev, seen: prior.seen, since: prior.since };
+  const contextual: ContextualState = { n: prior.n, v0: prior.v0, e: prior.e, lb: prior.lb, hb: prior.hb, prev: prior.prev, seen: prior.seen, since: prior.since, quiet: prior.quiet };
   const stepped = contextualStep(contextual, observation.value, settings);
   const likelihood = likelihoodStep(lk ?? initialLikelihoodState(), observation.anomaly ?? 0);
   const steps = st ?? 0;
   const novelSteps = nv ?? 0;
   const rarity = observation.rarity ?? 0;
   // A novel step's own tail probability: the frequency of novel steps so far (before this one).
-  const novel = stepped.novel && fisherCombined((novelSteps + 1) / (steps + 2), rarity) <= settings.novelP;
+  // CAD's novelty must persist (another never-seen step within `persistence` observations before this one).
+  const persisted = stepped.novel && stepped.state.n > 1 && contextual.since < settings.persistence;
+  const novel = persisted && fisherCombined((novelSteps + 1) / (steps + 2), rarity) <= settings.novelP;
   const raw = novel || likelihood.tailLog10 >= settings.likelihoodLevel;
   // The first observation counts as one observation since an alarm (CAD's rest period from the start).
   const since = r ?? 0;
-  const alarm = raw && since >= settings.restPeriod && observation.badSide ? 1 : 0;
+  const rest = restPeriod(stepped.state.n, settings);
+  const alarm = raw && since >= rest && observation.badSide ? 1 : 0;
   const next = raw ? 0 : Math.min(since + 1, SINCE_CAP);
   const judged = steps + 1;
   const counted = novelSteps + (stepped.novel ? 1 : 0);
   const halve = judged > STEPS_CAP;
   const counts = { st: halve ? Math.round(judged / 2) : judged, nv: halve ? Math.round(counted / 2) : counted };
   const c = stepped.state;
-  const nextState: OnsetState = { n: c.n, v0: c.v0, e: c.e, lb: c.lb, hb: c.hb, prev: c.prev, seen: c.seen, since: c.since, lk: likelihood.state, ...counts, r: next };
-  return { state: nextState, alarm, resting: next < settings.restPeriod };
+  const nextState: OnsetState = { n: c.n, v0: c.v0, e: c.e, lb: c.lb, hb: c.hb, prev: c.prev, seen: c.seen, since: c.since, quiet: c.quiet, lk: likelihood.state, ...counts, r: next };
+  return { state: nextState, alarm, resting: next < rest };
 }

@@ -26,7 +26,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { LIKELIHOOD_LEVEL, NOVEL_P, onsetStep, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { LIKELIHOOD_LEVEL, NOVEL_P, onsetStep, PERSISTENCE_POINTS, REST_MAX, REST_SHARE, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -65,7 +65,7 @@ export interface ScorerOptions {
    * Onset (onset.ts, CAD OSE's alarm): observations kept quiet after a raw alarm (CAD's published rest
    * period; chosen inside the training folds of the health-nab bench).
    */
-  readonly onsetRestPoints: number;
+  readonly onsetPersistencePoints: number;
   /**
    * Onset (onset.ts): −log10 of the tail probability at which the anomaly likelihood alarms (Numenta's 10⁻⁵).
    */
@@ -91,7 +91,7 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   minScale: 0,
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
-  onsetRestPoints: REST_POINTS,
+  onsetPersistencePoints: PERSISTENCE_POINTS,
   onsetLikelihoodLevel: LIKELIHOOD_LEVEL,
   onsetNovelP: NOVEL_P,
 });
@@ -288,7 +288,9 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // The calibration learns slower during an ongoing incident (within INCIDENT_MEMORY observations of an anomaly
   // score of 0.5 or more), so an outage does not quickly become "normal" by widening the calibration.
   const onsetSettings: OnsetSettings = {
-    restPeriod: options.onsetRestPoints,
+    restShare: REST_SHARE,
+    restMax: REST_MAX,
+    persistence: options.onsetPersistencePoints,
     likelihoodLevel: options.onsetLikelihoodLevel,
     novelP: options.onsetNovelP,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),

@@ -5,7 +5,7 @@ import { initialLikelihoodState, LIKELIHOOD_LEARNING, likelihoodStep } from '../
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
 
-const settings: ContextualSettings = { restPeriod: 50 };
+const settings: ContextualSettings = { restShare: 0.03, restMax: 50, persistence: 3 };
 
 function feed(values: readonly number[], from: ContextualState = initialContextualState(), s: ContextualSettings = settings) {
   let state = from;
@@ -31,7 +31,7 @@ function bitsOf(seen: readonly number[]): Set<number> {
 }
 
 describe('contextual detector (CAD OSE alarm on levels that follow the range seen)', () => {
-  it('stays quiet on a pattern it has seen and alarms on a step between levels never taken', () => {
+  it('stays quiet on a pattern it has seen and alarms when steps between levels never taken persist', () => {
     const pattern = [0, 10, 20, 30, 20, 10];
     const { state, steps } = feed(Array.from({ length: 598 }, (_, i) => pattern[i % pattern.length]!));
     // Nothing within the rest period from the start (the grid settles there), and nothing once learned.
@@ -39,10 +39,18 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     expect(steps.slice(10).some((s) => s.novel)).toBe(false);
     // 0 and 10 set a grid of width 2; 20 doubled it to 4: 0, 10, 20, 30 are levels 0, 2, 5, 7.
     expect([state.e, state.lb, state.hb]).toEqual([2, 0, 7]);
-    // The series ends on 30; 30 → 0 is a step the pattern never takes (30 is always followed by 20).
+    // The series ends on 30; 30 → 0 is a step the pattern never takes (30 is always followed by 20): novel,
+    // but alone it is not an alarm. Another never-seen step (0 → 30) within 3 observations is.
     const jump = contextualStep(state, 0, settings);
     expect(jump.novel).toBe(true);
-    expect(jump.alarm).toBe(true);
+    expect(jump.alarm).toBe(false);
+    const persists = contextualStep(jump.state, 30, settings);
+    expect(persists.novel).toBe(true);
+    expect(persists.alarm).toBe(true);
+    // A single new path between known levels that rejoins the pattern (0 → 20, then 20 → 30 → 20 …) is not.
+    const detour = feed([20, 10, 0, 20, 30, 20, 10], state);
+    expect(detour.steps.map((s) => s.novel)).toEqual([false, false, false, true, false, false, false]);
+    expect(detour.steps.some((s) => s.alarm)).toBe(false);
   });
 
   it('re-bins exactly when the range grows: what it keeps is every step of the series on the final grid', () => {
@@ -66,11 +74,13 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     const before = state.e!;
     const outage = feed(Array.from({ length: 40 }, (_, i) => (i < 20 ? 200 + i : 100 + random())), state);
     expect(outage.state.e).toBeGreaterThan(before);
-    // The first step out is an alarm; later novel steps within the rest period (e.g. the way back) are not.
-    expect(outage.steps[0]!.alarm).toBe(true);
+    // The first step out is new, the next (within the new level) too: the alarm; later novel steps within
+    // the rest period (e.g. the way back) are not.
+    expect(outage.steps[0]!.novel).toBe(true);
+    expect(outage.steps[1]!.alarm).toBe(true);
     expect(outage.steps.filter((s) => s.alarm)).toHaveLength(1);
-    expect(outage.steps.slice(1).some((s) => s.novel)).toBe(true);
-    expect(outage.steps.every((s) => s.resting)).toBe(true);
+    expect(outage.steps.slice(2).some((s) => s.novel)).toBe(true);
+    expect(outage.steps.slice(1).every((s) => s.resting)).toBe(true);
     expect(encodeState(outage.state).length).toBeLessThan(150);
     // Worst case, every transition seen and long numbers: still under 200 bytes (seven signals stay far inside 16 KB).
     const full = { ...outage.state, seen: [0xffffffff, 0xffffffff], v0: -1.2345678e-7, e: -1000, lb: -9_007_199_254_740_991, hb: 9_007_199_254_740_991 };
@@ -85,14 +95,15 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     expect(contextualStep(flat.state, 42.000004, settings).state.e).toBeNull();
     const moved = contextualStep(flat.state, 43, settings);
     expect(moved.state.e).not.toBeNull();
-    expect(moved.alarm).toBe(true);
+    expect(moved.novel).toBe(true);
+    expect(contextualStep(moved.state, 42, settings).alarm).toBe(true);
   });
 
   it('restarts learning from a state of an older shape instead of misreading it', () => {
     const old = { n: 600, lo: 0, hi: 10, ready: true, prev: 12, seen: Array.from({ length: 18 }, () => 0), since: 500 } as unknown as ContextualState;
     const stepped = contextualStep(old, 5, settings);
     expect(stepped.alarm).toBe(false);
-    expect(stepped.state).toEqual({ ...initialContextualState(), n: 1, v0: 5, since: 1 });
+    expect(stepped.state).toEqual({ ...initialContextualState(), n: 1, v0: 5, quiet: 1 });
   });
 
   it('uses a range given up front (NAB protocol) from the first value, and the onset only counts the bad side', () => {
@@ -102,8 +113,11 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     expect(steps.filter((s) => s.novel)).toHaveLength(2);
     let state: OnsetState | undefined;
     for (let i = 0; i < 300; i++) state = onsetStep(state, { value: i % 2 === 0 ? 5 : 15, badSide: true, rarity: 0.1 }, given).state;
-    expect(onsetStep(state, { value: 65, badSide: true, rarity: 4 }, given).alarm).toBe(1);
-    expect(onsetStep(state, { value: 65, badSide: false, rarity: 4 }, given).alarm).toBe(0);
+    // 15 → 65 is new, alone no alarm; 65 → 66 (new too) persists: an alarm, if rare enough and on the bad side.
+    const out = onsetStep(state, { value: 65, badSide: true, rarity: 4 }, given);
+    expect(out.alarm).toBe(0);
+    expect(onsetStep(out.state, { value: 66, badSide: true, rarity: 4 }, given).alarm).toBe(1);
+    expect(onsetStep(out.state, { value: 66, badSide: false, rarity: 4 }, given).alarm).toBe(0);
   });
 });
 
@@ -135,7 +149,8 @@ describe('anomaly likelihood (after Numenta)', () => {
 });
 
 describe('onset: CAD on the growing grid, the likelihood, one rest period', () => {
-  const onset: OnsetSettings = { ...defaultOnsetSettings, restPeriod: 50 };
+  // A rest period of 50 observations at any age (all of the observations seen, at most 50).
+  const onset: OnsetSettings = { ...defaultOnsetSettings, restShare: 1, restMax: 50 };
   function run(observations: readonly { value: number; anomaly?: number; rarity?: number }[], from?: OnsetState, settings: OnsetSettings = onset) {
     let state = from;
     const alarms = observations.map((o) => {
@@ -147,12 +162,12 @@ describe('onset: CAD on the growing grid, the likelihood, one rest period', () =
   }
 
   it('never alarms in the first rest period, then one alarm per rest period, and the rarity alone never alarms', () => {
-    // New extremes at 20, 100 and 120 (steps never taken), each a rare deviation.
-    const extreme = new Map([[20, 60], [100, 200], [120, 400]]);
+    // New extremes for two observations at 20, 100 and 120 (steps never taken, persisting), each a rare deviation.
+    const extreme = new Map([[20, 60], [21, 61], [100, 200], [101, 201], [120, 400], [121, 401]]);
     const values = Array.from({ length: 150 }, (_, i) => ({ value: extreme.get(i) ?? 10 + (i % 3), anomaly: 0.1, rarity: extreme.has(i) ? 9 : 1 }));
     const { state, alarms } = run(values);
-    // 20 lies in the first rest period; 100 is reported; 120 falls within its rest period.
-    expect(alarms.flatMap((a, i) => (a ? [i] : []))).toEqual([100]);
+    // 20–21 lie in the first rest period; 101 (the novelty persists) is reported; 120–121 fall within its rest period.
+    expect(alarms.flatMap((a, i) => (a ? [i] : []))).toEqual([101]);
     expect(onsetResting(state, onset)).toBe(true);
     // A rare deviation on a step seen before: nothing.
     expect(run(values.map((v, i) => ({ ...v, value: 10 + (i % 3) }))).alarms.every((a) => a === 0)).toBe(true);
@@ -180,7 +195,8 @@ describe("onset: a novel step's frequency and its deviation, combined by Fisher'
   });
 
   it('in a series that keeps taking new steps, an ordinary novel step is no alarm and a rare one is', () => {
-    const settings: OnsetSettings = { ...defaultOnsetSettings, restPeriod: 5, valueRange: [0, 70] };
+    // A rest period of 5; any earlier novel step confirms a novel step (persistence is not what this tests).
+    const settings: OnsetSettings = { ...defaultOnsetSettings, restShare: 1, restMax: 5, persistence: 1000, valueRange: [0, 70] };
     let state: OnsetState | undefined;
     const random = prng(5);
     // A random walk over the levels: novel steps come often, so each is weak evidence by itself.
