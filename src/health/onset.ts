@@ -2,25 +2,32 @@
  * The onset score of one signal ("a new incident starts here"): what `vigil health replay` writes, and
  * each signal's `onset` in entity health. Pure.
  *
- * It is CAD OSE's alarm (contextual-detector.ts): 1 where the step from the previous value level to this
- * one was never seen and none was within the rest period before it, else 0; only on the bad side of the
- * baseline. One setting: the rest period, chosen inside the training folds of the health-nab bench's nested
- * cross-validation (the default is that choice). The value levels follow the range seen so far (see
+ * It is CAD OSE's alarm (contextual-detector.ts): 1 where a step from the previous value level to this one
+ * was never seen, another was within the persistence before it, and no alarm within the rest period, else
+ * 0; only on the bad side of the baseline. One setting is chosen on scores: the persistence, inside the
+ * training folds of the health-nab bench's nested cross-validation (the default is that choice). The rest
+ * period is CAD's as NAB configures it, and the value levels follow the range seen so far (see
  * contextual-detector.ts), so there is no range to learn first and no margin to set.
  */
-import { contextualStep, initialContextualState, type ContextualSettings, type ContextualState } from './contextual-detector.js';
+import { contextualStep, initialContextualState, restPeriod, type ContextualSettings, type ContextualState } from './contextual-detector.js';
 
 /** An onset at or above this is an alarm (the onset is 0 or 1). */
 export const ALARM_LEVEL = 1;
 /**
- * Observations after a raw alarm during which none is reported (CAD OSE's rest period; NAB gives CAD a fifth
- * of its probationary period, 46 to 150 observations). Chosen in the folds from 50, 100, 150: every fold chose 50.
+ * CAD OSE's rest period as NAB configures it (a fifth of its probationary period of 15 % of the file, at most
+ * 750 rows): 3 % of the observations seen so far, at most 150. Published values, not chosen on scores.
  */
-export const REST_POINTS = 50;
+export const REST_SHARE = 0.03;
+export const REST_MAX = 150;
+/**
+ * Observations within which a second never-seen step confirms a first (the novelty persists). Chosen in the
+ * folds from 1, 3, 10.
+ */
+export const PERSISTENCE_POINTS = 3;
 
 export type OnsetSettings = ContextualSettings;
 
-export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({ restPeriod: REST_POINTS });
+export const defaultOnsetSettings: Readonly<OnsetSettings> = Object.freeze({ restShare: REST_SHARE, restMax: REST_MAX, persistence: PERSISTENCE_POINTS });
 
 export type OnsetState = ContextualState;
 
@@ -44,7 +51,7 @@ export interface OnsetStep {
 
 /** Whether the state is within the rest period after a raw alarm. */
 export function onsetResting(state: OnsetState | undefined, settings: OnsetSettings = defaultOnsetSettings): boolean {
-  return state !== undefined && state.since < settings.restPeriod;
+  return state !== undefined && state.quiet < restPeriod(state.n, settings);
 }
 
 export function onsetStep(state: OnsetState | undefined, observation: OnsetObservation, settings: OnsetSettings = defaultOnsetSettings): OnsetStep {

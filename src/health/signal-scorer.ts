@@ -24,7 +24,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { onsetStep, PERSISTENCE_POINTS, REST_MAX, REST_SHARE, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -60,10 +60,10 @@ export interface ScorerOptions {
   /** Rarity (−log10 tail probability) that maps to anomaly score 0.5; anomaly = r / (r + half) never saturates. */
   readonly halfScoreLog10: number;
   /**
-   * Onset (onset.ts, CAD OSE's alarm): observations kept quiet after a raw alarm (CAD's published rest
-   * period; chosen inside the training folds of the health-nab bench).
+   * Onset (onset.ts, CAD OSE's alarm): observations within which a second never-seen step confirms a first
+   * (chosen inside the training folds of the health-nab bench).
    */
-  readonly onsetRestPoints: number;
+  readonly onsetPersistencePoints: number;
   /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
   readonly valueRange?: readonly [number, number];
 }
@@ -83,7 +83,7 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   minScale: 0,
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
-  onsetRestPoints: REST_POINTS,
+  onsetPersistencePoints: PERSISTENCE_POINTS,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -278,7 +278,9 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // The calibration learns slower during an ongoing incident (within INCIDENT_MEMORY observations of an anomaly
   // score of 0.5 or more), so an outage does not quickly become "normal" by widening the calibration.
   const onsetSettings: OnsetSettings = {
-    restPeriod: options.onsetRestPoints,
+    restShare: REST_SHARE,
+    restMax: REST_MAX,
+    persistence: options.onsetPersistencePoints,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),
   };
   const incidentOpen = (state.inc ?? INCIDENT_MEMORY) < INCIDENT_MEMORY;

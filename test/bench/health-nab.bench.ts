@@ -48,7 +48,7 @@ const overrides = JSON.parse(argValue('--options') ?? '{}') as Partial<ScorerOpt
  * The settings the shipped procedure chooses on scores, with their candidates (the threshold is always
  * chosen too). The shipped defaults are what this choice gives on all 42 files.
  */
-const shippedChoice = { onsetRestPoints: [50, 100, 150] };
+const shippedChoice = { onsetPersistencePoints: [1, 3, 10] };
 const choose = JSON.parse(argValue('--choose') ?? JSON.stringify(shippedChoice)) as Record<string, unknown[]>;
 const verbose = process.argv.includes('--verbose');
 /** `--causal-only`: skip the NAB-protocol run (the file's value range handed to the scorer up front). */

@@ -4,7 +4,7 @@ import { onsetStep } from '../../src/health/onset.js';
 import { encodeState } from '../../src/health/state-codec.js';
 import { prng } from './synthetic-mesh.js';
 
-const settings: ContextualSettings = { restPeriod: 50 };
+const settings: ContextualSettings = { restShare: 0.03, restMax: 50, persistence: 3 };
 
 function feed(values: readonly number[], from: ContextualState = initialContextualState(), s: ContextualSettings = settings) {
   let state = from;
@@ -30,7 +30,7 @@ function bitsOf(seen: readonly number[]): Set<number> {
 }
 
 describe('contextual detector (CAD OSE alarm on levels that follow the range seen)', () => {
-  it('stays quiet on a pattern it has seen and alarms on a step between levels never taken', () => {
+  it('stays quiet on a pattern it has seen and alarms when steps between levels never taken persist', () => {
     const pattern = [0, 10, 20, 30, 20, 10];
     const { state, steps } = feed(Array.from({ length: 598 }, (_, i) => pattern[i % pattern.length]!));
     // Nothing within the rest period from the start (the grid settles there), and nothing once learned.
@@ -38,10 +38,18 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     expect(steps.slice(10).some((s) => s.novel)).toBe(false);
     // 0 and 10 set a grid of width 2; 20 doubled it to 4: 0, 10, 20, 30 are levels 0, 2, 5, 7.
     expect([state.e, state.lb, state.hb]).toEqual([2, 0, 7]);
-    // The series ends on 30; 30 → 0 is a step the pattern never takes (30 is always followed by 20).
+    // The series ends on 30; 30 → 0 is a step the pattern never takes (30 is always followed by 20): novel,
+    // but alone it is not an alarm. Another never-seen step (0 → 30) within 3 observations is.
     const jump = contextualStep(state, 0, settings);
     expect(jump.novel).toBe(true);
-    expect(jump.alarm).toBe(true);
+    expect(jump.alarm).toBe(false);
+    const persists = contextualStep(jump.state, 30, settings);
+    expect(persists.novel).toBe(true);
+    expect(persists.alarm).toBe(true);
+    // A single new path between known levels that rejoins the pattern (0 → 20, then 20 → 30 → 20 …) is not.
+    const detour = feed([20, 10, 0, 20, 30, 20, 10], state);
+    expect(detour.steps.map((s) => s.novel)).toEqual([false, false, false, true, false, false, false]);
+    expect(detour.steps.some((s) => s.alarm)).toBe(false);
   });
 
   it('re-bins exactly when the range grows: what it keeps is every step of the series on the final grid', () => {
@@ -65,11 +73,13 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     const before = state.e!;
     const outage = feed(Array.from({ length: 40 }, (_, i) => (i < 20 ? 200 + i : 100 + random())), state);
     expect(outage.state.e).toBeGreaterThan(before);
-    // The first step out is an alarm; later novel steps within the rest period (e.g. the way back) are not.
-    expect(outage.steps[0]!.alarm).toBe(true);
+    // The first step out is new, the next (within the new level) too: the alarm; later novel steps within
+    // the rest period (e.g. the way back) are not.
+    expect(outage.steps[0]!.novel).toBe(true);
+    expect(outage.steps[1]!.alarm).toBe(true);
     expect(outage.steps.filter((s) => s.alarm)).toHaveLength(1);
-    expect(outage.steps.slice(1).some((s) => s.novel)).toBe(true);
-    expect(outage.steps.every((s) => s.resting)).toBe(true);
+    expect(outage.steps.slice(2).some((s) => s.novel)).toBe(true);
+    expect(outage.steps.slice(1).every((s) => s.resting)).toBe(true);
     expect(encodeState(outage.state).length).toBeLessThan(150);
     // Worst case, every transition seen and long numbers: still under 200 bytes (seven signals stay far inside 16 KB).
     const full = { ...outage.state, seen: [0xffffffff, 0xffffffff], v0: -1.2345678e-7, e: -1000, lb: -9_007_199_254_740_991, hb: 9_007_199_254_740_991 };
@@ -84,14 +94,15 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     expect(contextualStep(flat.state, 42.000004, settings).state.e).toBeNull();
     const moved = contextualStep(flat.state, 43, settings);
     expect(moved.state.e).not.toBeNull();
-    expect(moved.alarm).toBe(true);
+    expect(moved.novel).toBe(true);
+    expect(contextualStep(moved.state, 42, settings).alarm).toBe(true);
   });
 
   it('restarts learning from a state of an older shape instead of misreading it', () => {
     const old = { n: 600, lo: 0, hi: 10, ready: true, prev: 12, seen: Array.from({ length: 18 }, () => 0), since: 500 } as unknown as ContextualState;
     const stepped = contextualStep(old, 5, settings);
     expect(stepped.alarm).toBe(false);
-    expect(stepped.state).toEqual({ ...initialContextualState(), n: 1, v0: 5, since: 1 });
+    expect(stepped.state).toEqual({ ...initialContextualState(), n: 1, v0: 5, quiet: 1 });
   });
 
   it('uses a range given up front (NAB protocol) from the first value, and the onset only counts the bad side', () => {
@@ -99,7 +110,9 @@ describe('contextual detector (CAD OSE alarm on levels that follow the range see
     const { state, steps } = feed(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 5 : 15)), initialContextualState(), given);
     expect(state.e).toBeNull();
     expect(steps.filter((s) => s.novel)).toHaveLength(2);
-    expect(onsetStep(state, { value: 65, badSide: true }, given).alarm).toBe(1);
-    expect(onsetStep(state, { value: 65, badSide: false }, given).alarm).toBe(0);
+    const out = onsetStep(state, { value: 65, badSide: true }, given);
+    expect(out.alarm).toBe(0);
+    expect(onsetStep(out.state, { value: 66, badSide: true }, given).alarm).toBe(1);
+    expect(onsetStep(out.state, { value: 66, badSide: false }, given).alarm).toBe(0);
   });
 });
