@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The demo on embedded defaults: installs what is missing, then runs the demo stack on loopback.
-# Ctrl-C stops everything.
+# Arguments go to the demo (`--help`: `--engine prometheus|victoriametrics`). Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 need=()
-for bin in prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager redis-server:redis-server; do
+bins="prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager redis-server:redis-server"
+# `--engine victoriametrics` (or `--engine=victoriametrics`) runs on VictoriaMetrics and vmalert instead of Prometheus.
+case " $* " in *victoriametrics*) bins="$bins victoria-metrics:victoria-metrics vmalert:victoria-metrics" ;; esac
+for bin in $bins; do
   command -v "${bin%%:*}" >/dev/null 2>&1 || need+=("${bin##*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then

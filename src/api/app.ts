@@ -58,6 +58,8 @@ export interface ApiOptions {
   readonly registerMetrics?: (registry: Registry, redis: Redis) => void;
   /** Directory mode under `vigil all`: the controller's /status document (broken files, last reload, per-SLO status). */
   readonly statusJson?: () => unknown;
+  /** Under `vigil all`: why the worker roles in this process are unhealthy (a stalled queue), or undefined; /healthz answers 503 with it. */
+  readonly healthProblem?: () => string | undefined;
   /** Test seams: a health reader or series reader other than the Redis/Prometheus ones. */
   readonly health?: HealthReader;
   readonly series?: MetricsReader;
@@ -149,7 +151,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(systemRoutes, { ctx, registry: metrics.registry, ...(options.statusJson ? { statusJson: options.statusJson } : {}) });
+  await app.register(systemRoutes, { ctx, registry: metrics.registry, ...(options.statusJson ? { statusJson: options.statusJson } : {}), ...(options.healthProblem ? { healthProblem: options.healthProblem } : {}) });
   await app.register(
     async (v1) => {
       addAuthentication(v1, options.authenticator);

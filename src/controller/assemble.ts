@@ -8,9 +8,9 @@ import type { Logger } from '../observability/logger.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import type { CompileFn } from '../resources/compile-contract.js';
 import type { SloPublisher } from './catalog-publisher.js';
-import { Controller } from './controller.js';
+import { Controller, type ControllerOptions } from './controller.js';
 import { createKubeClients, type KubeClients } from '../kube/kube-client.js';
-import { LeaderElector } from './leader-election.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { ControllerMetrics } from '../observability/controller-metrics.js';
 import { KubeStatusWriter, MemoryStatusWriter } from './status-writer.js';
 import type { WorkQueueOptions } from './work-queue.js';
@@ -28,14 +28,7 @@ export interface KubernetesControllerOptions {
   readonly ruleLabels?: Readonly<Record<string, string>>;
   readonly applyMode?: 'apply' | 'merge';
   /** Omit to run without leader election (a single replica). */
-  readonly leaderElection?: {
-    readonly namespace: string;
-    readonly name: string;
-    readonly identity: string;
-    readonly leaseDurationMs?: number;
-    readonly renewDeadlineMs?: number;
-    readonly retryPeriodMs?: number;
-  };
+  readonly leaderElection?: Omit<LeaderElectionOptions, 'clients' | 'logger'>;
   readonly queue?: Partial<WorkQueueOptions>;
   readonly informerBackoff?: BackoffOptions;
   readonly watchTimeouts?: WatchTimeouts;
@@ -80,19 +73,7 @@ export async function createKubernetesController(options: KubernetesControllerOp
     ...(guard ? { guard } : {}),
   });
   const status = new KubeStatusWriter({ clients, cached: (ref) => source.raw(ref), ...(guard ? { guard } : {}) });
-  const controller = new Controller({
-    source,
-    sink,
-    status,
-    compile: options.compile,
-    logger: options.logger,
-    metrics,
-    ...(options.queue ? { queue: options.queue } : {}),
-    ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
-    ...(elector ? { elector } : {}),
-    ...(options.dependentStatusDelayMs !== undefined ? { dependentStatusDelayMs: options.dependentStatusDelayMs } : {}),
-    ...(options.publisher ? { publisher: options.publisher } : {}),
-  });
+  const controller = assembleController({ source, sink, status, metrics, ...(elector ? { elector } : {}) }, options);
   let closing: Promise<void> | undefined;
   return {
     controller,
@@ -139,17 +120,22 @@ export function createDirectoryController(options: DirectoryControllerOptions): 
   const source = new DirectorySource({ ...options.source, logger: options.logger, metrics });
   const sink = new RuleFileSink({ ...options.sink, logger: options.logger, metrics });
   const status = new MemoryStatusWriter(options.logger);
-  const controller = new Controller({
-    source,
-    sink,
-    status,
+  const controller = assembleController({ source, sink, status, metrics }, options);
+  return { controller, source, sink, status, metrics, start: () => controller.start(), close: () => controller.close() };
+}
+
+/** The options both modes pass through to the Controller unchanged. */
+type PassedThrough = Pick<ControllerOptions, 'compile' | 'logger' | 'queue' | 'resyncMs' | 'dependentStatusDelayMs' | 'publisher'>;
+
+/** The Controller of either mode: its mode's parts, and the options both modes share (unset ones left out). */
+function assembleController(parts: Pick<ControllerOptions, 'source' | 'sink' | 'status' | 'metrics' | 'elector'>, options: PassedThrough): Controller {
+  return new Controller({
+    ...parts,
     compile: options.compile,
     logger: options.logger,
-    metrics,
     ...(options.queue ? { queue: options.queue } : {}),
     ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     ...(options.dependentStatusDelayMs !== undefined ? { dependentStatusDelayMs: options.dependentStatusDelayMs } : {}),
     ...(options.publisher ? { publisher: options.publisher } : {}),
   });
-  return { controller, source, sink, status, metrics, start: () => controller.start(), close: () => controller.close() };
 }

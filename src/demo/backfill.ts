@@ -1,6 +1,6 @@
 /**
  * Backfill adapter: writes the traffic model's history as OpenMetrics and turns it into TSDB blocks with
- * `promtool tsdb create-blocks-from openmetrics`.
+ * `promtool tsdb create-blocks-from openmetrics`, or imports it into VictoriaMetrics (`backfillVictoriaMetrics`).
  *
  * promtool (2.42) re-reads its whole input once per 2-hour block, so one 30-day file costs 360 passes over
  * a gigabyte. The history is therefore cut into files of one aligned 2-hour block each: every file is read
@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { importExposition } from '../prometheus/victoria-metrics-import.js';
 import { runCommand } from '../runtime/process.js';
 import type { MeshConfig } from './mesh.js';
 import { backfillTimestamps, openMetricsChunks } from './exposition.js';
@@ -141,4 +142,27 @@ export async function backfillTsdb(
     if (options.workDir === undefined) await rm(work, { recursive: true, force: true });
   }
   return { series: series.length, samples, bytes, blocks: windows.length };
+}
+
+/** Imports the history into VictoriaMetrics at `url` through its import API, in requests of about 4 MB. */
+export async function backfillVictoriaMetrics(options: BackfillOptions & { url: string }): Promise<BackfillResult> {
+  const series = meshSeries(options.config);
+  const timestamps = timestampsOf(options);
+  const started = Date.now();
+  let lastPct = -1;
+  const onSeries = (done: number, total: number) => {
+    const pct = Math.floor((done / total) * 10) * 10;
+    if (pct === lastPct) return;
+    lastPct = pct;
+    options.log?.(`backfill: ${pct}% (${done}/${total} series, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  };
+  let bytes = 0;
+  function* counted(): Generator<string> {
+    for (const chunk of openMetricsChunks(series, timestamps, { chunkBytes: 4 << 20, onSeries, ...(options.labels ? { labels: options.labels } : {}) })) {
+      bytes += Buffer.byteLength(chunk);
+      yield chunk;
+    }
+  }
+  await importExposition(options.url, counted());
+  return { series: series.length, samples: series.length * timestamps.length, bytes, blocks: 0 };
 }

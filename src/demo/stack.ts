@@ -3,6 +3,10 @@
  * deploy/alertmanager/alertmanager.yml, webhooks to a printing receiver), the synthetic Istio mesh, and
  * `vigil all` in directory mode on deploy/demo/resources. Used by `bash deploy/demo/run.sh` and by the
  * end-to-end smoke test. Everything is a child process or a server of this process, stopped by `stop()`.
+ *
+ * With `engine: 'victoriametrics'` VictoriaMetrics takes Prometheus's place (it scrapes the same targets
+ * with `-promscrape.config`, holds the imported history and answers the worker's and API's queries) and
+ * vmalert evaluates the rules, sending to the same Alertmanager; `vigil all` reloads vmalert.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +19,7 @@ import { renderOutput } from '../rules/render-output.js';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver.js';
 import { freePort, portFree } from '../runtime/ports.js';
 import { answersOk, startProcess, waitFor, type RunningProcess } from '../runtime/process.js';
-import { backfillTsdb } from './backfill.js';
+import { backfillTsdb, backfillVictoriaMetrics } from './backfill.js';
 import { demoIncidents, demoMesh, type DemoIncidentOptions } from './mesh.js';
 import { backfillPasses, backfillRecordingRules } from '../history/rules-backfill.js';
 import { startTrafficServer, type TrafficServer } from './traffic-server.js';
@@ -23,7 +27,10 @@ import { startTrafficServer, type TrafficServer } from './traffic-server.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface DemoPorts {
+  /** Prometheus, or VictoriaMetrics on `engine: 'victoriametrics'`. */
   readonly prometheus: number;
+  /** vmalert (`engine: 'victoriametrics'` only). */
+  readonly vmalert: number;
   readonly alertmanager: number;
   readonly redis: number;
   readonly api: number;
@@ -32,7 +39,11 @@ export interface DemoPorts {
 }
 
 /** Fixed ports make the printed URLs stable between runs; a busy one is replaced by a free one. */
-export const defaultDemoPorts: DemoPorts = { prometheus: 19090, alertmanager: 19093, redis: 16379, api: 18080, traffic: 19101, receiver: 19095 };
+export const defaultDemoPorts: DemoPorts = { prometheus: 19090, vmalert: 18880, alertmanager: 19093, redis: 16379, api: 18080, traffic: 19101, receiver: 19095 };
+
+/** What stores the metrics and evaluates the rules. */
+export type DemoEngine = 'prometheus' | 'victoriametrics';
+export const demoEngines: readonly DemoEngine[] = ['prometheus', 'victoriametrics'];
 
 export interface DemoStackOptions {
   /** Days of history to backfill (default 30). */
@@ -45,16 +56,20 @@ export interface DemoStackOptions {
   readonly scrapeInterval?: string;
   /** Worker cycles (default 30s; the smoke test uses less). */
   readonly cycle?: string;
+  /** Prometheus (default), or VictoriaMetrics with vmalert. */
+  readonly engine?: DemoEngine;
   readonly log?: (line: string) => void;
 }
 
 export interface DemoStack {
-  readonly urls: { readonly prometheus: string; readonly alertmanager: string; readonly api: string; readonly traffic: string; readonly receiver: string; readonly redis: string };
-  /** Prometheus's alert and rule pages where this Prometheus serves them (see prometheusPages). */
+  readonly engine: DemoEngine;
+  /** `prometheus` is the query endpoint: Prometheus, or VictoriaMetrics; `vmalert` only on VictoriaMetrics. */
+  readonly urls: { readonly prometheus: string; readonly vmalert?: string; readonly alertmanager: string; readonly api: string; readonly traffic: string; readonly receiver: string; readonly redis: string };
+  /** The alert and rule pages of what evaluates the rules: Prometheus's where it serves them (see prometheusPages), or vmalert's. */
   readonly prometheusPages: { readonly alerts: string; readonly rules: string };
   readonly receiver: AlertReceiver;
   readonly workDir: string;
-  /** Output of a child process ('vigil', 'prometheus', 'alertmanager', 'redis'), for diagnostics. */
+  /** Output of a child process ('vigil', 'prometheus' or 'victoria-metrics' and 'vmalert', 'alertmanager', 'redis'), for diagnostics. */
   output(name: string): string;
   stop(): Promise<void>;
 }
@@ -100,6 +115,8 @@ export async function prometheusPages(prometheusUrl: string): Promise<{ alerts: 
 
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   const log = options.log ?? (() => undefined);
+  const engine = options.engine ?? 'prometheus';
+  const victoria = engine === 'victoriametrics';
   const ports = await choosePorts({ ...defaultDemoPorts, ...options.ports });
   const work = await mkdtemp(join(tmpdir(), 'vigil-demo-'));
   const children: Record<string, RunningProcess> = {};
@@ -109,9 +126,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   let traffic: TrafficServer | undefined;
   const backtests = new AbortController();
   const stop = async () => {
-    // Vigil first (it writes rules and reloads Prometheus), then what it talks to.
+    // Vigil first (it writes rules and reloads Prometheus or vmalert), then what it talks to.
     backtests.abort();
-    for (const name of ['vigil', 'prometheus', 'alertmanager', 'redis']) await children[name]?.stop('SIGTERM', 15_000);
+    for (const name of ['vigil', 'vmalert', 'prometheus', 'victoria-metrics', 'alertmanager', 'redis']) await children[name]?.stop('SIGTERM', 15_000);
     await traffic?.close();
     await receiver?.close();
     await rm(work, { recursive: true, force: true });
@@ -123,7 +140,13 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     // generator, whose recurring incidents start once Prometheus scrapes it. Traffic between the end of the
     // backfilled history and the first scrape reaches Prometheus only as a counter jump that no 5-minute
     // tile holds, so an incident there would be in the raw counters and never in the budget figures.
-    const meshFrom = (from: number) => demoMesh({ incidents: demoIncidents({ from, ...options.incidents }), canary: true });
+    // The past incidents stay anchored to `now` in both views: moved with `from`, they would fall at another
+    // hour of the diurnal traffic, the live counters would start below history's last values, and Prometheus
+    // would read a counter reset (a false page on payments in one smoke run).
+    const incidentsFrom = (from: number) => demoIncidents({ from, ...options.incidents });
+    const past = incidentsFrom(now).filter((incident) => incident.schedule.every === undefined);
+    const meshFrom = (from: number) =>
+      demoMesh({ incidents: [...incidentsFrom(from).filter((incident) => incident.schedule.every !== undefined), ...past], canary: true });
     const config = meshFrom(now);
     const resources = options.resources ?? join(root, 'deploy/demo/resources');
     const rulesDir = join(work, 'rules');
@@ -131,17 +154,59 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     await mkdir(rulesDir);
     await mkdir(dataDir);
 
-    // History first, so budgets and health baselines mean something from the first minute.
+    const interval = options.scrapeInterval ?? '15s';
+    const scrapeConfigs = [
+      'scrape_configs:',
+      '  - job_name: mesh',
+      `    static_configs: [{ targets: ["127.0.0.1:${ports.traffic}"] }]`,
+      // `vigil all` serves every role's metrics; alert-rules/vigil-self-monitoring.yaml knows this job name.
+      '  - job_name: vigil-all',
+      `    static_configs: [{ targets: ["127.0.0.1:${ports.api}"] }]`,
+    ];
+    const selfMonitoringRules = join(root, 'alert-rules/vigil-self-monitoring.yaml');
+    const urls = {
+      prometheus: `http://127.0.0.1:${ports.prometheus}`,
+      ...(victoria ? { vmalert: `http://127.0.0.1:${ports.vmalert}` } : {}),
+      alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
+      api: `http://127.0.0.1:${ports.api}`,
+      traffic: `http://127.0.0.1:${ports.traffic}`,
+      redis: `redis://127.0.0.1:${ports.redis}`,
+    };
+    const ready = { timeoutMs: 60_000, intervalMs: 250 };
     const days = options.backfillDays ?? 30;
-    if (days > 0) {
+    // History must carry the labels the store adds when it scrapes the live generator (job, instance), or
+    // history and live data become separate series.
+    const history = { config, start: now - days * 86_400, end: now, log, labels: { job: 'mesh', instance: `127.0.0.1:${ports.traffic}` } };
+    const ruleYaml = () => renderOutput(compile(loadResources([resources], root).resources).slos, 'rule-file');
+
+    if (victoria) {
+      // VictoriaMetrics scrapes from the start (the targets answer once they are up); the history goes in
+      // through its import API before the live mesh starts, the recording rules over it the same way.
+      await writeFile(join(work, 'scrape.yml'), ['global:', `  scrape_interval: ${interval}`, ...scrapeConfigs, ''].join('\n'));
+      children['victoria-metrics'] = start('victoria-metrics', [
+        `-httpListenAddr=127.0.0.1:${ports.prometheus}`,
+        `-storageDataPath=${dataDir}`,
+        '-retentionPeriod=400d',
+        `-promscrape.config=${join(work, 'scrape.yml')}`,
+        // Queries at "now" read the latest samples, as on Prometheus (the default hides the last 30 s).
+        '-search.latencyOffset=0s',
+        // The history and its recordings are imported into the past; a cached rollup would hide them.
+        '-search.disableCache',
+        '-loggerLevel=ERROR',
+      ]);
+      await waitFor('VictoriaMetrics', () => answersOk(`${urls.prometheus}/health`), { ...ready, process: children['victoria-metrics'] });
+      if (days > 0) {
+        log(`importing ${days} days of mesh traffic into VictoriaMetrics…`);
+        await backfillVictoriaMetrics({ ...history, url: urls.prometheus });
+        log('backfilling the recording rules over that history…');
+        await backfillRecordingRules({ ruleYaml: ruleYaml(), victoriaMetricsUrl: urls.prometheus, passes: backfillPasses({ start: history.start, end: history.end }), log });
+      }
+    } else if (days > 0) {
+      // History first, so budgets and health baselines mean something from the first minute.
       log(`backfilling ${days} days of mesh traffic into Prometheus's storage…`);
-      // History must carry the labels Prometheus adds when it scrapes the live generator (job, instance),
-      // or history and live data become separate series.
-      const history = { config, start: now - days * 86_400, end: now, log, labels: { job: 'mesh', instance: `127.0.0.1:${ports.traffic}` } };
       await backfillTsdb({ ...history, tsdbDir: dataDir });
-      const compiled = compile(loadResources([resources], root).resources);
       log('backfilling the recording rules over that history…');
-      await backfillRecordingRules({ ruleYaml: renderOutput(compiled.slos, 'rule-file'), dataDir, passes: backfillPasses({ start: history.start, end: history.end }), log });
+      await backfillRecordingRules({ ruleYaml: ruleYaml(), dataDir, passes: backfillPasses({ start: history.start, end: history.end }), log });
     }
 
     receiver = await startAlertReceiver({ port: ports.receiver, log: (line) => log(`alert: ${line}`) });
@@ -156,47 +221,48 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     ]);
     children.redis = start('redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work]);
 
-    const interval = options.scrapeInterval ?? '15s';
-    await writeFile(
-      join(work, 'prometheus.yml'),
-      [
-        'global:',
-        `  scrape_interval: ${interval}`,
-        `  evaluation_interval: ${interval}`,
-        'rule_files:',
-        `  - ${JSON.stringify(join(rulesDir, '*.yaml'))}`,
-        `  - ${JSON.stringify(join(root, 'alert-rules/vigil-self-monitoring.yaml'))}`,
-        'alerting:',
-        '  alertmanagers:',
-        `    - static_configs: [{ targets: ["127.0.0.1:${ports.alertmanager}"] }]`,
-        'scrape_configs:',
-        '  - job_name: mesh',
-        `    static_configs: [{ targets: ["127.0.0.1:${ports.traffic}"] }]`,
-        // `vigil all` serves every role's metrics; alert-rules/vigil-self-monitoring.yaml knows this job name.
-        '  - job_name: vigil-all',
-        `    static_configs: [{ targets: ["127.0.0.1:${ports.api}"] }]`,
-        '',
-      ].join('\n'),
-    );
-    children.prometheus = start('prometheus', [
-      `--config.file=${join(work, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${dataDir}`,
-      '--storage.tsdb.retention.time=400d',
-      `--web.listen-address=127.0.0.1:${ports.prometheus}`,
-      '--web.enable-lifecycle',
-      '--log.level=error', // backfilled blocks overlap the head at first: harmless, loud warnings
-    ]);
-    const urls = {
-      prometheus: `http://127.0.0.1:${ports.prometheus}`,
-      alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
-      api: `http://127.0.0.1:${ports.api}`,
-      traffic: `http://127.0.0.1:${ports.traffic}`,
-      receiver: receiver.url,
-      redis: `redis://127.0.0.1:${ports.redis}`,
-    };
-    const ready = { timeoutMs: 60_000, intervalMs: 250 };
-    await waitFor('Prometheus', () => answersOk(`${urls.prometheus}/-/ready`), { ...ready, process: children.prometheus });
-    // The live mesh starts now that Prometheus scrapes (its first scrape of the target comes within one
+    if (victoria) {
+      // vmalert evaluates Vigil's rule files (written by `vigil all`, which reloads it) and the
+      // self-monitoring rules against VictoriaMetrics, writes recordings back and sends alerts to Alertmanager.
+      children.vmalert = start('vmalert', [
+        `-rule=${join(rulesDir, '*.yaml')}`,
+        `-rule=${selfMonitoringRules}`,
+        `-datasource.url=${urls.prometheus}`,
+        `-remoteWrite.url=${urls.prometheus}`,
+        `-notifier.url=${urls.alertmanager}`,
+        `-evaluationInterval=${interval}`,
+        `-httpListenAddr=127.0.0.1:${ports.vmalert}`,
+        '-loggerLevel=WARN',
+      ]);
+      await waitFor('vmalert', () => answersOk(`${urls.vmalert}/health`), { ...ready, process: children.vmalert });
+    } else {
+      await writeFile(
+        join(work, 'prometheus.yml'),
+        [
+          'global:',
+          `  scrape_interval: ${interval}`,
+          `  evaluation_interval: ${interval}`,
+          'rule_files:',
+          `  - ${JSON.stringify(join(rulesDir, '*.yaml'))}`,
+          `  - ${JSON.stringify(selfMonitoringRules)}`,
+          'alerting:',
+          '  alertmanagers:',
+          `    - static_configs: [{ targets: ["127.0.0.1:${ports.alertmanager}"] }]`,
+          ...scrapeConfigs,
+          '',
+        ].join('\n'),
+      );
+      children.prometheus = start('prometheus', [
+        `--config.file=${join(work, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${dataDir}`,
+        '--storage.tsdb.retention.time=400d',
+        `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+        '--web.enable-lifecycle',
+        '--log.level=error', // backfilled blocks overlap the head at first: harmless, loud warnings
+      ]);
+      await waitFor('Prometheus', () => answersOk(`${urls.prometheus}/-/ready`), { ...ready, process: children.prometheus });
+    }
+    // The live mesh starts now that the store scrapes (its first scrape of the target comes within one
     // interval); its recurring incidents begin two scrape intervals later, wholly inside scraped time.
     const scrapeEvery = parseDuration(interval);
     if (!scrapeEvery.ok) throw new Error(`scrapeInterval: ${scrapeEvery.message}`);
@@ -214,6 +280,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       `--source=dir:${resources}`,
       `--rules-dir=${rulesDir}`,
       `--prometheus-url=${urls.prometheus}`,
+      ...(urls.vmalert ? [`--rules-reload=vmalert:${urls.vmalert}`] : []),
       `--redis-url=${urls.redis}`,
       `--listen=127.0.0.1:${ports.api}`,
       `--cycle=${cycle}`,
@@ -230,7 +297,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         if (!backtests.signal.aborted) log(`backtest: ${error.message}`);
       });
     }
-    return { urls, prometheusPages: await prometheusPages(urls.prometheus), receiver, workDir: work, output: (name) => children[name]?.output() ?? '', stop };
+    const pages = urls.vmalert ? { alerts: `${urls.vmalert}/vmalert/alerts`, rules: `${urls.vmalert}/vmalert/groups` } : await prometheusPages(urls.prometheus);
+    return { engine, urls: { ...urls, receiver: receiver.url }, prometheusPages: pages, receiver, workDir: work, output: (name) => children[name]?.output() ?? '', stop };
   } catch (error) {
     await stop();
     throw error;

@@ -11,13 +11,15 @@
  * the blocks of the earlier tiers: tier 1 (the tile rates, read from the raw series) is evaluated against
  * `sourceUrl` — the user's Prometheus — or, for the demo, against a local Prometheus on the data directory
  * that already holds the raw history. Each pass may select rules by recorded name and use its own range and
- * evaluation interval (see `backfillPasses`).
+ * evaluation interval (see `backfillPasses`). On VictoriaMetrics (`victoriaMetricsUrl`, the demo's
+ * `--engine victoriametrics`) every tier is evaluated against it and its recordings are imported into it.
  */
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { createPrometheusReader } from '../prometheus/prometheus-reader.js';
+import { importLines } from '../prometheus/victoria-metrics-import.js';
 import { runCommand } from '../runtime/process.js';
 import { withLocalPrometheus } from './local-prometheus.js';
 
@@ -107,23 +109,32 @@ async function rangeQuery(url: string, expr: string, start: number, end: number,
 
 const chunksOf = (pass: RulePass, start: number) => Math.max(1, Math.ceil((Math.floor((pass.end - start) / pass.evalInterval) + 1) / 10_000));
 
-export interface RulesBackfillOptions {
+/** Where the recordings go: TSDB blocks in a directory, or imported into VictoriaMetrics. */
+export type RulesBackfillTarget =
+  | {
+      /**
+       * Where the blocks go. With `sourceUrl`: an empty directory for the user to move the blocks from.
+       * Without: Prometheus's --storage.tsdb.path, already holding the raw history (the demo).
+       */
+      readonly dataDir: string;
+      /** The Prometheus holding the raw series, read for tier 1 (absent: a local Prometheus on `dataDir`). */
+      readonly sourceUrl?: string;
+    }
+  | {
+      /** VictoriaMetrics holding the raw series: every tier reads it, and each tier's recordings are imported into it. */
+      readonly victoriaMetricsUrl: string;
+    };
+
+export type RulesBackfillOptions = RulesBackfillTarget & {
   /** A Prometheus rule file (what `vigil generate` writes). */
   readonly ruleYaml: string;
-  /**
-   * Where the blocks go. With `sourceUrl`: an empty directory for the user to move the blocks from.
-   * Without: Prometheus's --storage.tsdb.path, already holding the raw history (the demo).
-   */
-  readonly dataDir: string;
-  /** The Prometheus holding the raw series, read for tier 1 (absent: a local Prometheus on `dataDir`). */
-  readonly sourceUrl?: string;
   readonly passes: readonly RulePass[];
   readonly promtool?: string;
   readonly prometheus?: string;
   readonly log?: (line: string) => void;
   /** Told after every range request: requests done, requests in all, what is running. */
   readonly progress?: (done: number, total: number, what: string) => void;
-}
+};
 
 export interface RulesBackfillResult {
   /** Rule passes evaluated (one per tier and pass with rules). */
@@ -143,10 +154,12 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
   const groups = (parse(options.ruleYaml) as { groups: Group[] }).groups;
   const tiers = recordingTiers(groups);
   const work = await mkdtemp(join(tmpdir(), 'vigil-rules-backfill-'));
+  const victoriaMetrics = 'victoriaMetricsUrl' in options ? options.victoriaMetricsUrl.replace(/\/+$/, '') : undefined;
+  const sourceUrl = 'sourceUrl' in options ? options.sourceUrl : undefined;
   // With a source Prometheus, the later tiers read the earlier tiers' blocks from a local Prometheus on a
   // work directory; the finished blocks are moved to dataDir at the end.
-  const localTsdb = options.sourceUrl ? join(work, 'tsdb') : options.dataDir;
-  if (options.sourceUrl) await mkdir(localTsdb);
+  const localTsdb = 'dataDir' in options ? (sourceUrl ? join(work, 'tsdb') : options.dataDir) : work;
+  if (sourceUrl) await mkdir(localTsdb);
   const plan = tiers.map((tier) =>
     options.passes.flatMap((pass, p) => {
       const selected = tier.map((g) => ({ ...g, rules: g.rules.filter((r) => !pass.select || pass.select.test(r.record!)) })).filter((g) => g.rules.length > 0);
@@ -163,6 +176,7 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
       samplesPerTier.push(0);
       if (jobs.length === 0) continue;
       const file = join(work, `tier-${t}.om`);
+      let text = '';
       const evaluate = async (url: string) => {
         const byName = new Map<string, string[]>();
         for (const { pass, p, groups: selected, start } of jobs) {
@@ -187,11 +201,17 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
           runs++;
           options.log?.(`rules backfill: tier ${t + 1}, pass ${p + 1}: ${rules.length} rules every ${pass.evalInterval} s over ${((pass.end - start) / 3600).toFixed(0)} h in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         }
-        const text = [...byName].map(([name, lines]) => `# TYPE ${name} gauge\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`).join('');
-        await writeFile(file, `${text}# EOF\n`);
+        text = [...byName].map(([name, lines]) => `# TYPE ${name} gauge\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`).join('');
       };
-      if (t === 0 && options.sourceUrl) await evaluate(options.sourceUrl.replace(/\/+$/, ''));
+      if (victoriaMetrics) {
+        // Imported before the next tier reads them; the OpenMetrics timestamps (seconds) are taken as such.
+        await evaluate(victoriaMetrics);
+        await importLines(victoriaMetrics, text.split('\n'));
+        continue;
+      }
+      if (t === 0 && sourceUrl) await evaluate(sourceUrl.replace(/\/+$/, ''));
       else await withLocalPrometheus(localTsdb, work, options.prometheus ?? 'prometheus', evaluate);
+      await writeFile(file, `${text}# EOF\n`);
       // The local Prometheus is stopped: load this tier's recordings before the next tier reads them.
       if (samplesPerTier[t]! > 0) {
         const out = join(work, `out-${t}`);
@@ -204,7 +224,7 @@ export async function backfillRecordingRules(options: RulesBackfillOptions): Pro
       await rm(file, { force: true });
     }
     let blocks = 0;
-    if (options.sourceUrl) {
+    if (sourceUrl && 'dataDir' in options) {
       // Only the block directories (ULIDs); not the local Prometheus's WAL, head chunks or lock file.
       await mkdir(options.dataDir, { recursive: true });
       for (const entry of await readdir(localTsdb)) {

@@ -24,6 +24,7 @@ import {
   type Translation,
 } from './imported.js';
 import { periodQuery } from './sloth.js';
+import { rawRatioQueries } from './raw-ratio.js';
 
 const supportedVersions = ['openslo/v1', 'openslo/v1alpha'];
 const record = (value: unknown): Record<string, unknown> | undefined => (isRecord(value) ? value : undefined);
@@ -243,8 +244,8 @@ function ratioSli(spec: Record<string, unknown> | undefined, at: Path, alpha: bo
   if (ratio.raw !== undefined) {
     const raw = query('raw');
     if (!raw.ok) return raw;
-    const success = text(ratio.rawType) === 'success';
-    return { ok: true, value: { good: success ? `(${raw.value})` : `1 - (${raw.value})`, total: `(${raw.value}) * 0 + 1`, how: `raw ${success ? 'success' : 'failure'} ratio` } };
+    const queries = rawRatioQueries(raw.value, text(ratio.rawType) === 'success' ? 'success' : 'error');
+    return { ok: true, value: { good: queries.good, total: queries.total, how: queries.kind } };
   }
   const total = query('total');
   if (!total.ok) return total;

@@ -6,8 +6,8 @@
  *
  * Sloth's queries count *errors*; Vigil's templates count good events: good = total − errors, written as
  * `(TOTAL) - ((ERRORS) or (TOTAL) * 0)` so that a service without a single error series (the error query
- * returns nothing) has zero errors instead of no data. A `raw` error-ratio SLI becomes good = 1 − ratio over
- * a total of 1 (`(RATIO) * 0 + 1`, so no data stays no data).
+ * returns nothing) has zero errors instead of no data. A `raw` error-ratio SLI becomes good = (1 − ratio) ×
+ * samples over a total of samples, so composed windows average every sample (raw-ratio.ts).
  *
  * What Sloth can do and Vigil cannot (SLI plugins, SLO plugins other than the no-op debug logger, MetricsQL)
  * is refused per SLO with the reason; nothing is dropped silently.
@@ -28,6 +28,7 @@ import {
   type TranslateOptions,
   type Translation,
 } from './imported.js';
+import { rawRatioQueries } from './raw-ratio.js';
 
 /** One severity's pair of alert windows: budget share consumed, long and short window. */
 export interface SlothWindow {
@@ -237,8 +238,7 @@ function sliQueries(sli: Record<string, unknown> | undefined, at: (string | numb
   if (raw) {
     const ratio = periodQuery(field(raw, 'error_ratio_query'), 'error_ratio_query', [...at, 'raw']);
     if (!ratio.ok) return ratio;
-    // Windows Vigil derives (2h and longer) then average the 1h ratios over time, as a raw ratio has no weights.
-    return { ok: true, good: `1 - (${ratio.query})`, total: `(${ratio.query}) * 0 + 1`, kind: 'raw error ratio: good = 1 - ratio of a total of 1' };
+    return { ok: true, ...rawRatioQueries(ratio.query, 'error') };
   }
   return { ok: false, path: at, message: 'sli needs events (error_query, total_query) or raw (error_ratio_query)' };
 }

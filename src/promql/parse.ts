@@ -105,3 +105,23 @@ function position(text: string, offset: number): { line: number; column: number 
   const before = text.slice(0, offset).split('\n');
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
+
+/**
+ * The range selectors and subqueries of a parseable query whose range is spelled `range`, each as its whole
+ * text with the `offset` and `@` that apply to it, distinct and in order of appearance.
+ */
+export function rangeReadsOf(expr: string, range: string): string[] {
+  const reads = new Set<string>();
+  parser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.name !== 'MatrixSelector' && node.name !== 'SubqueryExpr') return true;
+      const duration = node.node.getChild('DurationExpr');
+      if (!duration || expr.slice(duration.from, duration.to) !== range) return true;
+      let whole = node.node;
+      while (whole.parent && (whole.parent.name === 'OffsetExpr' || whole.parent.name === 'StepInvariantExpr')) whole = whole.parent;
+      reads.add(expr.slice(whole.from, whole.to));
+      return false;
+    },
+  });
+  return [...reads];
+}

@@ -94,7 +94,12 @@ function compile(source: string): Handlebars.TemplateDelegate {
  */
 export const MAX_QUERY_LENGTH = 32_768;
 
-const usesPeriod = /\{\{\s*\.?SLO\.Period\s*\}\}/;
+/**
+ * `SLO.PeriodMinus1ms` (`59m59s999ms` for 1h) reads (t − W, t] on every engine: Prometheus 2's ranges
+ * include both ends, so adjacent pieces of a composed window would count a sample on their common boundary
+ * twice. A rate does not care (it measures between samples); a count or a sum of samples does.
+ */
+const usesPeriod = /\{\{\s*\.?SLO\.Period(?:Minus1ms)?\s*\}\}/;
 const plainToken = /^[A-Za-z0-9_.:]*$/;
 
 /** Resolves parameter values: the SLO's value, else the template default; unknown or missing ones are errors. */
@@ -140,7 +145,7 @@ function markedContext(values: ReadonlyArray<[string, string]>, windowMs: number
   return {
     Params: Object.fromEntries(values.filter(([path]) => path.startsWith('Params.')).map(([path]) => [path.slice('Params.'.length), at(path)])),
     Service: { Name: at('Service.Name'), Namespace: at('Service.Namespace') },
-    SLO: { Name: at('SLO.Name'), Namespace: at('SLO.Namespace'), Period: formatDuration(windowMs) },
+    SLO: { Name: at('SLO.Name'), Namespace: at('SLO.Namespace'), Period: formatDuration(windowMs), PeriodMinus1ms: formatDuration(Math.max(windowMs - 1, 1)) },
   };
 }
 

@@ -9,34 +9,31 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFileAuthenticator } from '../../src/api/auth/token-file.js';
 import { main } from '../../src/cli/main.js';
-import { freePort, runCommand, tempDir } from '../support/processes.js';
-import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { backfillHistory } from '../worker/support/synthetic.js';
+import { freePort, runCommand } from '../support/processes.js';
+import type { RunningPrometheus } from '../support/prometheus.js';
 import { openApiChecker, type OpenApiChecker } from './support/openapi.js';
-import { startAppFixture, type AppFixture } from './support/app.js';
+import type { AppFixture } from './support/app.js';
+import { HISTORY_END_MS, startRecordedHistory, type RecordedHistory, type RecordedSample } from './support/history.js';
 import { result, seed } from './support/seed.js';
 
 const H = 3_600_000;
-const T = Math.floor(Date.now() / H) * H - 48 * H;
+const T = HISTORY_END_MS;
 
+let history: RecordedHistory;
 let fx: AppFixture;
 let prometheus: RunningPrometheus;
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let app: FastifyInstance;
 let openapi: OpenApiChecker;
 
 beforeAll(async () => {
-  dir = await tempDir('api-gate');
-  const extra: Array<{ name: string; labels: string; value: number; ms: number }> = [];
+  const extra: RecordedSample[] = [];
   // cart burns 2 % errors over 6 h (20× on 99.9 %); checkout 0.05 % (0.5×). The worker results lack 6h.
   for (let m = 30; m >= 0; m--) {
     extra.push({ name: 'vigil:slo_error_ratio:rate6h', labels: 'slo="cart",namespace="shop",service="cart"', value: 0.02, ms: T - m * 60_000 });
     extra.push({ name: 'vigil:slo_error_ratio:rate6h', labels: 'slo="checkout",namespace="shop",service="checkout"', value: 0.0005, ms: T - m * 60_000 });
   }
-  const dataDir = join(dir.path, 'data');
-  await backfillHistory(dir.path, dataDir, [], T - H, T, extra);
-  prometheus = await startPrometheus({ dataDir });
-  fx = await startAppFixture();
+  history = await startRecordedHistory('api-gate', T - H, extra);
+  ({ fx, prometheus } = history);
   await seed(fx.redis, {
     'shop/checkout': result('checkout', { computedAtMs: T, consumed: 0.25, burn: { '5m': 0.4, '1h': 0.8 } }),
     'shop/cart': result('cart', { computedAtMs: T, consumed: 0.3, burn: { '5m': 30, '1h': 20 } }),
@@ -46,11 +43,7 @@ beforeAll(async () => {
   openapi = await openApiChecker(app);
 }, 120_000);
 
-afterAll(async () => {
-  await fx?.stop();
-  await prometheus?.stop();
-  await dir?.remove();
-});
+afterAll(() => history?.stop());
 
 async function gate(url: string, template = '/api/v1/slos/{namespace}/{name}/gate', target = app, checker = openapi) {
   const res = await target.inject(url);
@@ -156,7 +149,7 @@ describe('Flagger webhook', () => {
   let checker: OpenApiChecker;
   const token = 'flagger-token-0123456789abcdef';
   beforeAll(async () => {
-    const file = join(dir.path, 'tokens.yaml');
+    const file = join(history.dir, 'tokens.yaml');
     await writeFile(file, `tokens:\n  - name: flagger\n    token: ${token}\n    namespaces: [shop]\n`);
     secured = await fx.app({ prometheusUrl: prometheus.url, now: () => T, authenticator: tokenFileAuthenticator(file) });
     checker = await openApiChecker(secured);

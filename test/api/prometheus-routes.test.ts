@@ -3,56 +3,35 @@
  * (backfilled with `promtool tsdb create-blocks-from openmetrics`): budget time series, burn rates for
  * windows the worker result lacks, and the health timeline.
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/processes.js';
-import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { backfillHistory } from '../worker/support/synthetic.js';
+import type { RunningPrometheus } from '../support/prometheus.js';
 import { openApiChecker, type OpenApiChecker } from './support/openapi.js';
-import { startAppFixture, type AppFixture } from './support/app.js';
+import type { AppFixture } from './support/app.js';
+import { CHECKOUT_OUTAGE, checkoutHistory, checkoutPeriodRatio, HISTORY_END_MS, startRecordedHistory, type RecordedHistory } from './support/history.js';
 import { result, seed } from './support/seed.js';
 
 const H = 3_600_000;
-/** End of the history: two days ago on an hour boundary (well inside retention, clear of the head block). */
-const T = Math.floor(Date.now() / H) * H - 48 * H;
-const labels = 'slo="checkout",namespace="shop",service="checkout"';
-/** Period error ratio at minute i before T: rising by 1e-6 a minute, so consumed = ratio / 0.001. */
-const periodRatio = (minutesBeforeT: number) => 0.0005 - minutesBeforeT * 1e-6;
-const OUTAGE = [T - H, T - H + 20 * 60_000] as const;
+const T = HISTORY_END_MS;
+const periodRatio = checkoutPeriodRatio;
+const OUTAGE = CHECKOUT_OUTAGE;
 
+let history: RecordedHistory;
 let fx: AppFixture;
 let prometheus: RunningPrometheus;
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let app: FastifyInstance;
 let openapi: OpenApiChecker;
 
 beforeAll(async () => {
-  dir = await tempDir('api-prometheus');
-  const extra: Array<{ name: string; labels: string; value: number; ms: number }> = [];
-  for (let m = 120; m >= 0; m--) extra.push({ name: 'vigil:slo_error_ratio:period', labels, value: periodRatio(m), ms: T - m * 60_000 });
-  for (let m = 10; m >= 0; m--) extra.push({ name: 'vigil:slo_error_ratio:rate2h', labels, value: 0.0036, ms: T - m * 60_000 });
-  for (let m = 120; m >= 0; m--) extra.push({ name: 'vigil_health_score', labels: 'kind="service",namespace="shop",name="checkout"', value: m > 30 ? 0.95 : 0.3, ms: T - m * 60_000 });
-  // 5m tile rates every 30 s, 10 req/s, all failing for 20 minutes from T - 1h: what the backtest replays.
-  for (let ms = T - 3 * H; ms <= T; ms += 30_000) {
-    const failed = Math.max(0, Math.min(OUTAGE[1], ms) - Math.max(OUTAGE[0], ms - 300_000)) / 300_000;
-    extra.push({ name: 'vigil:sli_total:rate5m', labels, value: 10, ms }, { name: 'vigil:sli_good:rate5m', labels, value: 10 * (1 - failed), ms });
-  }
-  const dataDir = join(dir.path, 'data');
-  await backfillHistory(dir.path, dataDir, [], T - 3 * H, T, extra);
-  prometheus = await startPrometheus({ dataDir });
-  fx = await startAppFixture();
+  history = await startRecordedHistory('api-prometheus', T - 3 * H, checkoutHistory((m) => (m > 30 ? 0.95 : 0.3)));
+  ({ fx, prometheus } = history);
   await seed(fx.redis, { 'shop/checkout': result('checkout', { computedAtMs: T, burn: { '1h': 0.8 } }) });
   // No event-loop-delay shedding: on a loaded CI machine a slow second would answer 503 OVERLOADED here.
   app = await fx.app({ prometheusUrl: prometheus.url, now: () => T, underPressure: { maxEventLoopDelay: 0 } });
   openapi = await openApiChecker(app);
 }, 120_000);
 
-afterAll(async () => {
-  await fx?.stop();
-  await prometheus?.stop();
-  await dir?.remove();
-});
+afterAll(() => history?.stop());
 
 async function get(template: string, url: string) {
   const res = await app.inject(url);

@@ -3,54 +3,33 @@
  * samples (one `--prometheus-url` changed): budget time series, burn rates for windows the worker result lacks,
  * the health timeline and the backtest answer the same, to 1e-9.
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { tempDir } from '../support/processes.js';
-import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startVictoriaMetrics, type RunningVictoriaMetrics } from '../support/victoria-metrics.js';
-import { backfillHistory } from '../worker/support/synthetic.js';
-import { startAppFixture, type AppFixture } from './support/app.js';
+import { checkoutHistory, HISTORY_END_MS, startRecordedHistory, type RecordedHistory } from './support/history.js';
 import { result, seed } from './support/seed.js';
 
 const H = 3_600_000;
-/** End of the history: two days ago on an hour boundary (inside both stores' retention, clear of the head block). */
-const T = Math.floor(Date.now() / H) * H - 48 * H;
-const labels = 'slo="checkout",namespace="shop",service="checkout"';
-const OUTAGE = [T - H, T - H + 20 * 60_000] as const;
+/** Inside both stores' retention. */
+const T = HISTORY_END_MS;
 
-let fx: AppFixture;
-let prometheus: RunningPrometheus;
+let history: RecordedHistory;
 let vm: RunningVictoriaMetrics;
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let onPrometheus: FastifyInstance;
 let onVm: FastifyInstance;
 
 beforeAll(async () => {
-  dir = await tempDir('api-vm');
-  const series: Array<{ name: string; labels: string; value: number; ms: number }> = [];
-  for (let m = 120; m >= 0; m--) series.push({ name: 'vigil:slo_error_ratio:period', labels, value: 0.0005 - m * 1e-6, ms: T - m * 60_000 });
-  for (let m = 10; m >= 0; m--) series.push({ name: 'vigil:slo_error_ratio:rate2h', labels, value: 0.0036, ms: T - m * 60_000 });
-  for (let m = 120; m >= 0; m--) series.push({ name: 'vigil_health_score', labels: 'kind="service",namespace="shop",name="checkout"', value: m > 30 ? 0.95 : 0.3 + m / 1000, ms: T - m * 60_000 });
-  // 5m tile rates every 30 s, 10 req/s, all failing for 20 minutes from T - 1h: what the backtest replays.
-  for (let ms = T - 3 * H; ms <= T; ms += 30_000) {
-    const failed = Math.max(0, Math.min(OUTAGE[1], ms) - Math.max(OUTAGE[0], ms - 300_000)) / 300_000;
-    series.push({ name: 'vigil:sli_total:rate5m', labels, value: 10, ms }, { name: 'vigil:sli_good:rate5m', labels, value: 10 * (1 - failed), ms });
-  }
-  const dataDir = join(dir.path, 'data');
-  await backfillHistory(dir.path, dataDir, [], T - 3 * H, T, series);
-  [prometheus, vm] = await Promise.all([startPrometheus({ dataDir }), startVictoriaMetrics()]);
+  const series = checkoutHistory((m) => (m > 30 ? 0.95 : 0.3 + m / 1000));
+  [history, vm] = await Promise.all([startRecordedHistory('api-vm', T - 3 * H, series), startVictoriaMetrics()]);
+  const { fx, prometheus } = history;
   await vm.importLines(series.map((s) => `${s.name}{${s.labels}} ${s.value} ${s.ms}`));
-  fx = await startAppFixture();
   await seed(fx.redis, { 'shop/checkout': result('checkout', { computedAtMs: T, burn: { '1h': 0.8 } }) });
   onPrometheus = await fx.app({ prometheusUrl: prometheus.url, now: () => T });
   onVm = await fx.app({ prometheusUrl: vm.url, now: () => T });
 }, 120_000);
 
 afterAll(async () => {
-  await fx?.stop();
-  await Promise.all([prometheus?.stop(), vm?.stop()]);
-  await dir?.remove();
+  await Promise.all([history?.stop(), vm?.stop()]);
 });
 
 /** Every number in `actual` within 1e-9 (relative) of `expected`'s; everything else equal. */

@@ -14,6 +14,25 @@ export interface Check {
   readonly labels?: string;
 }
 
+/** Istio's request counter of one response code, as the scenario SLOs (fixtures/scenario-slos.yaml) read it. */
+export const istio = (code: string, service = 'checkout') =>
+  `istio_requests_total{reporter="destination", destination_service_namespace="shop", destination_service_name="${service}", response_code="${code}"}`;
+
+/** Per-minute traffic: total requests and errors in each minute, as the 200 and 500 counters. */
+export function traffic(minutes: number, shape: (minute: number) => { total: number; errors: number }) {
+  const good: number[] = [];
+  const bad: number[] = [];
+  for (let m = 0; m < minutes; m++) {
+    const { total, errors } = shape(m);
+    good.push(total - errors);
+    bad.push(errors);
+  }
+  return [
+    { series: istio('200'), values: cumulative(good) },
+    { series: istio('500'), values: cumulative(bad) },
+  ];
+}
+
 /** Cumulative counter values → promtool expanding notation (`a+bxn` segments). */
 export function expandingNotation(values: readonly number[]): string {
   const segments: string[] = [];

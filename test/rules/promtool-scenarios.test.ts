@@ -11,10 +11,8 @@ import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
 import { promtool } from '../support/prometheus.js';
 import { tempDir } from '../support/processes.js';
-import { composedWindowsScenario, cumulative, promtoolTestFile, type Check } from './promtool-scenario.js';
+import { composedWindowsScenario, cumulative, istio, promtoolTestFile, traffic, type Check } from './promtool-scenario.js';
 
-const istio = (code: string, service = 'checkout') =>
-  `istio_requests_total{reporter="destination", destination_service_namespace="shop", destination_service_name="${service}", response_code="${code}"}`;
 const firing = (extra = '') =>
   `count(ALERTS{alertname="VigilErrorBudgetBurn", alertstate="firing", slo="checkout"${extra}}) or vector(0)`;
 const anyAlert = `count(ALERTS{alertname="VigilErrorBudgetBurn"}) or vector(0)`;
@@ -30,21 +28,6 @@ beforeAll(async () => {
   expect(compiled.issues.filter((i) => i.level === 'error')).toEqual([]);
 });
 afterAll(() => dir.remove());
-
-/** Per-minute traffic: total requests and errors in each minute. */
-function traffic(minutes: number, shape: (minute: number) => { total: number; errors: number }) {
-  const good: number[] = [];
-  const bad: number[] = [];
-  for (let m = 0; m < minutes; m++) {
-    const { total, errors } = shape(m);
-    good.push(total - errors);
-    bad.push(errors);
-  }
-  return [
-    { series: istio('200'), values: cumulative(good) },
-    { series: istio('500'), values: cumulative(bad) },
-  ];
-}
 
 async function runScenario(
   name: string,

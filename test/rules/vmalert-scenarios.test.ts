@@ -11,11 +11,9 @@ import { compile } from '../../src/rules/compile.js';
 import { renderOutput } from '../../src/rules/render-output.js';
 import { tempDir } from '../support/processes.js';
 import { startVictoriaMetrics, vmalertDryRun, writeRuleFile, type RunningVictoriaMetrics } from '../support/victoria-metrics.js';
-import { composedWindowsScenario, cumulative, type Check } from './promtool-scenario.js';
+import { composedWindowsScenario, cumulative, istio, traffic, type Check } from './promtool-scenario.js';
 import { importLines, replayRuleFile } from './vmalert-replay.js';
 
-const istio = (code: string, service = 'checkout') =>
-  `istio_requests_total{reporter="destination", destination_service_namespace="shop", destination_service_name="${service}", response_code="${code}"}`;
 const firing = (extra = '') =>
   `count(ALERTS{alertname="VigilErrorBudgetBurn", alertstate="firing", slo="checkout"${extra}}) or vector(0)`;
 const anyAlert = `count(ALERTS{alertname="VigilErrorBudgetBurn"}) or vector(0)`;
@@ -41,20 +39,6 @@ beforeEach(async () => {
   vm = await startVictoriaMetrics();
 });
 afterEach(() => vm.stop());
-
-function traffic(minutes: number, shape: (minute: number) => { total: number; errors: number }) {
-  const good: number[] = [];
-  const bad: number[] = [];
-  for (let m = 0; m < minutes; m++) {
-    const { total, errors } = shape(m);
-    good.push(total - errors);
-    bad.push(errors);
-  }
-  return [
-    { series: istio('200'), values: cumulative(good) },
-    { series: istio('500'), values: cumulative(bad) },
-  ];
-}
 
 /** Imports the series, replays the SLO's generated rules over the scenario, and returns each check's value. */
 async function runScenario(

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, runCommand, startUntilReady, tempDir, type RunningProcess } from './processes.js';
 import { instantQuery, type PromVectorSample } from './prometheus.js';
+import { flushVictoriaMetrics, importLines } from '../../src/prometheus/victoria-metrics-import.js';
 
 export interface RunningVictoriaMetrics {
   /** Base URL; the Prometheus query API is at `${url}/api/v1/...`, as on Prometheus. */
@@ -40,24 +41,13 @@ export async function startVictoriaMetrics(): Promise<RunningVictoriaMetrics> {
     `${url}/health`,
     dir,
   );
-  const flush = async () => {
-    const response = await fetch(`${url}/internal/force_flush`);
-    if (!response.ok) throw new Error(`force_flush: HTTP ${response.status}`);
-  };
   return {
     url,
     port,
     process: proc,
     query: (expr, time) => instantQuery(url, expr, time),
-    async importLines(lines) {
-      // Chunked so one request body stays a few megabytes whatever the scenario's length.
-      for (let i = 0; i < lines.length; i += 50_000) {
-        const response = await fetch(`${url}/api/v1/import/prometheus`, { method: 'POST', body: lines.slice(i, i + 50_000).join('\n') + '\n' });
-        if (!response.ok) throw new Error(`import: HTTP ${response.status} ${await response.text()}`);
-      }
-      await flush();
-    },
-    flush,
+    importLines: (lines) => importLines(url, lines),
+    flush: () => flushVictoriaMetrics(url),
     async stop() {
       await proc.stop();
       await dir.remove();

@@ -44,6 +44,19 @@ describe('template syntax', () => {
     expect(result.slos[0]!.groups[0]!.rules[0]!.expr).toContain('job="api"');
   });
 
+  it('SLO.PeriodMinus1ms is the window less a millisecond, and counts as the template using the window', () => {
+    const template = baseTemplate();
+    template.spec.goodEvents = 'sum(sum_over_time(up[{{ .SLO.PeriodMinus1ms }}]))';
+    template.spec.totalEvents = 'sum(count_over_time(up[{{SLO.PeriodMinus1ms}}]))';
+    const slo = baseSlo();
+    slo.spec.sli = { templateRef: { name: 'custom' }, parameters: { job: 'unused' } };
+    const result = compile(resourcesFrom([template, slo]));
+    expect(result.issues.filter((i) => i.level === 'error')).toEqual([]);
+    const exprs = result.slos[0]!.groups[0]!.rules.map((r) => r.expr).join('\n');
+    expect(exprs).toContain('sum_over_time(up[4m59s999ms])');
+    expect(exprs).toContain('count_over_time(up[59m59s999ms])');
+  });
+
   it('never HTML-escapes', () => {
     const slo = baseSlo();
     slo.spec.sli.parameters = { reporter: "a&b<c>'d" };

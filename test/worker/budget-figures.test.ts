@@ -146,8 +146,13 @@ describe('budget figures match the analytic values within 0.1 %', () => {
     // Per cycle at most: 7 default windows (the policies' 1h, 5m, 3d, 6h are among them), the rolling
     // period, ALERTS, and one tiles query per period shape (4; they give the calendar figures too, and are
     // sent again only when a tile completes) = 13, however many SLOs share them.
+    // Cycles are wall-clock buckets: on a loaded machine one cycle's jobs can straddle a boundary and its
+    // queries fall into two buckets, so the bound is asserted, and that some cycle sent every per-cycle query
+    // (7 windows, the rolling period, ALERTS).
     expect(worker.cache.queriesSent).toBeGreaterThanOrEqual(13);
-    expect(Math.max(...worker.cache.queriesPerCycle.values())).toBe(13);
+    const busiest = Math.max(...worker.cache.queriesPerCycle.values());
+    expect(busiest).toBeLessThanOrEqual(13);
+    expect(busiest).toBeGreaterThanOrEqual(9);
   });
 });
 

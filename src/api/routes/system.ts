@@ -14,12 +14,31 @@ export interface SystemRouteOptions {
   readonly readyTimeoutMs?: number;
   /** The directory-mode controller's /status document, when this process runs that controller (`vigil all`). */
   readonly statusJson?: () => unknown;
+  /** Why other roles in this process are unhealthy (`vigil all`: a stalled worker queue), or undefined. */
+  readonly healthProblem?: () => string | undefined;
 }
 
 const noLimit = { rateLimit: false } as const;
 
-export const systemRoutes: FastifyPluginAsync<SystemRouteOptions> = async (app, { ctx, registry, readyTimeoutMs = 1000, statusJson }) => {
-  app.get('/healthz', { config: noLimit, schema: { tags: ['system'], security: [], summary: 'The process is up', response: { 200: Status } } }, async () => ({ status: 'ok' }));
+export const systemRoutes: FastifyPluginAsync<SystemRouteOptions> = async (app, { ctx, registry, readyTimeoutMs = 1000, statusJson, healthProblem }) => {
+  app.get(
+    '/healthz',
+    {
+      config: noLimit,
+      schema: {
+        tags: ['system'],
+        security: [],
+        summary: 'The process is up (under `vigil all`, 503 with the reason while a worker queue is stalled, as `vigil worker`\'s /healthz)',
+        response: { 200: Status, 503: Status },
+      },
+    },
+    async (_request, reply) => {
+      const problem = healthProblem?.();
+      if (problem === undefined) return { status: 'ok' };
+      void reply.code(503);
+      return { status: problem };
+    },
+  );
 
   app.get(
     '/readyz',

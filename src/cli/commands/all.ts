@@ -84,6 +84,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       rateLimitPerMinute: rateLimit,
       // Directory mode's /status (what `vigil controller` serves on its --listen) is served by the API here.
       ...(shared.source.startsWith('dir:') ? { statusJson: () => role!.statusJson() } : {}),
+      // The worker roles' health (a stalled budget or health queue) in the API's /healthz, as `vigil worker` serves it.
+      healthProblem: () => workers!.budget.healthProblem(),
       registerMetrics: (registry, redis) => {
         registerHealthMetrics(registry, redis);
         adopt(registry, controllerMetrics);
