@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousAuthenticator } from '../../src/api/auth/access.js';
 import { startApiServer } from '../../src/api/server.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { freePort, runCommand, startProcess, waitFor } from '../support/processes.js';
+import { main } from '../../src/cli/main.js';
+import { freePort, startProcess, waitFor } from '../support/processes.js';
 import { startAppFixture, type AppFixture } from './support/app.js';
 import { result, seed } from './support/seed.js';
 
@@ -42,11 +43,18 @@ describe('vigil api (process)', () => {
     }
   });
 
+  // In-process: the exit code is main()'s (bin.ts only sets it, as the test above shows), and two more tsx
+  // start-ups cost seconds each on a busy machine.
   it('refuses --auth none off loopback, and bad flags, with exit 2', async () => {
-    const offLoopback = await runCommand(process.execPath, ['--import', 'tsx', bin, 'api', '--listen', '0.0.0.0:0', '--auth', 'none']);
+    const run = async (args: readonly string[]) => {
+      let stderr = '';
+      const code = await main(args, { stdout: () => undefined, stderr: (s) => void (stderr += s), env: process.env, cwd: process.cwd() });
+      return { code, stderr };
+    };
+    const offLoopback = await run(['api', '--listen', '0.0.0.0:0', '--auth', 'none']);
     expect(offLoopback.code).toBe(2);
     expect(offLoopback.stderr).toContain('--auth none is refused on a non-loopback address');
-    const bad = await runCommand(process.execPath, ['--import', 'tsx', bin, 'api', '--rate-limit', 'lots']);
+    const bad = await run(['api', '--rate-limit', 'lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--rate-limit');
   });
