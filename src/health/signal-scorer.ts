@@ -19,12 +19,14 @@
  *    normal at full speed while a genuine level shift is absorbed eventually. (The entity layer also holds
  *    a fault against the pre-fault state, see entity-health.ts.)
  * 5. Onset (onset.ts): `alarm` is where an incident starts: CAD OSE's alarm (a step between value levels
- *    never seen before) with its rest period, so a replay pages once per incident. Its only effect on
+ *    never seen before, on levels that follow the range seen so far) when Fisher's combination of its
+ *    frequency and the rarity above is small enough, or the anomaly likelihood of the recent anomaly
+ *    scores (after Numenta), with CAD's rest period, so a replay pages once per incident. Its only effect on
  *    `anomaly` and `rarity` (what health uses) is step 4's slower calibration while an incident is open.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { GAUSSIAN_HIGH, GAUSSIAN_LOW, rarityLog10, trackQuantiles, type FeatureQuantiles } from './feature-calibration.js';
-import { onsetStep, RANGE_LEARNING, RANGE_MARGIN, REST_POINTS, type OnsetSettings, type OnsetState } from './onset.js';
+import { LIKELIHOOD_LEVEL, NOVEL_P, onsetStep, PERSISTENCE_POINTS, REST_MAX, REST_SHARE, type OnsetSettings, type OnsetState } from './onset.js';
 import { robustUpdate } from './robust-baseline.js';
 import { HOUR_MS, initialSeasonal, seasonalExpectation, seasonalLearn } from './seasonal-baseline.js';
 
@@ -61,12 +63,15 @@ export interface ScorerOptions {
   readonly halfScoreLog10: number;
   /**
    * Onset (onset.ts, CAD OSE's alarm): observations kept quiet after a raw alarm (CAD's published rest
-   * period), observations the value range is learned over, and the share of that range added on each side
-   * (chosen inside the training folds of the health-nab bench).
+   * period; chosen inside the training folds of the health-nab bench).
    */
-  readonly onsetRestPoints: number;
-  readonly onsetRangeLearning: number;
-  readonly onsetRangeMargin: number;
+  readonly onsetPersistencePoints: number;
+  /**
+   * Onset (onset.ts): −log10 of the tail probability at which the anomaly likelihood alarms (Numenta's 10⁻⁵).
+   */
+  readonly onsetLikelihoodLevel: number;
+  /** Onset: combined (Fisher) probability of a novel step's frequency and its deviation at which it alarms (chosen inside the training folds). */
+  readonly onsetNovelP: number;
   /** The value range given up front, as NAB's protocol gives every detector (the health-nab bench only; never live). */
   readonly valueRange?: readonly [number, number];
 }
@@ -86,9 +91,9 @@ export const defaultScorerOptions: Readonly<ScorerOptions> = Object.freeze({
   minScale: 0,
   relativeMinScale: 0.001,
   halfScoreLog10: 5,
-  onsetRestPoints: REST_POINTS,
-  onsetRangeLearning: RANGE_LEARNING,
-  onsetRangeMargin: RANGE_MARGIN,
+  onsetPersistencePoints: PERSISTENCE_POINTS,
+  onsetLikelihoodLevel: LIKELIHOOD_LEVEL,
+  onsetNovelP: NOVEL_P,
 });
 
 /** Compact per-signal state (about 1 KB as JSON; numbers are rounded by `encodeState`). */
@@ -283,9 +288,11 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   // The calibration learns slower during an ongoing incident (within INCIDENT_MEMORY observations of an anomaly
   // score of 0.5 or more), so an outage does not quickly become "normal" by widening the calibration.
   const onsetSettings: OnsetSettings = {
-    restPeriod: options.onsetRestPoints,
-    rangeLearning: options.onsetRangeLearning,
-    margin: options.onsetRangeMargin,
+    restShare: REST_SHARE,
+    restMax: REST_MAX,
+    persistence: options.onsetPersistencePoints,
+    likelihoodLevel: options.onsetLikelihoodLevel,
+    novelP: options.onsetNovelP,
     ...(options.valueRange ? { valueRange: options.valueRange } : {}),
   };
   const incidentOpen = (state.inc ?? INCIDENT_MEMORY) < INCIDENT_MEMORY;
@@ -297,9 +304,10 @@ export function step(state: SignalState, timestampMs: number, value: number, opt
   const sprInput = Math.min(Math.abs(value - state.lvl), options.clip * Math.max(state.spr, recentScale));
   const spr = state.spr + options.errorRate * Math.sqrt(weight) * (sprInput - state.spr);
 
-  // 5. Onset (onset.ts): high on the first point of an incident, damped while it lasts.
+  // 5. Onset (onset.ts): 1 on the first point of an incident (CAD's novel step with a rare enough deviation,
+  // or the likelihood of the recent anomaly scores), 0 for a rest period after it.
   const badSide = options.direction === 'both' || (options.direction === 'up' ? value >= expected : value <= expected);
-  const onset = onsetStep(state.on, { value, badSide }, onsetSettings);
+  const onset = onsetStep(state.on, { value, badSide, anomaly, rarity }, onsetSettings);
 
   const next: SignalState = {
     v: 1,

@@ -21,7 +21,11 @@
  *   ... -- --cad-reference                        (also the faithful CAD OSE of cad-ose-reference.ts, NAB's protocol;
  *                                                   several minutes: it keeps and rebuilds every context)
  *
- * Two runs: the shipped path (the onset's value range learned causally, as the live worker must) is the
+ * A 0/1 score (the shipped onset) is scored once per candidate at threshold 1, and each training fold's
+ * figure is summed from its files' scores (what nab-score gives for the subset, detecting nothing winning
+ * ties); other scores are swept by nab-score on the training files.
+ *
+ * Two runs: the shipped path (the onset's levels follow the range seen so far, as the live worker must) is the
  * headline; the second hands each file's minimum and maximum to the scorer, as NAB's protocol gives them
  * to every published detector (CAD OSE relies on it).
  */
@@ -48,7 +52,7 @@ const overrides = JSON.parse(argValue('--options') ?? '{}') as Partial<ScorerOpt
  * The settings the shipped procedure chooses on scores, with their candidates (the threshold is always
  * chosen too). The shipped defaults are what this choice gives on all 42 files.
  */
-const shippedChoice = { onsetRangeMargin: [0.5, 1, 2], onsetRestPoints: [50, 100, 150] };
+const shippedChoice = { onsetPersistencePoints: [1, 3, 10], onsetNovelP: [0.01, 0.001] };
 const choose = JSON.parse(argValue('--choose') ?? JSON.stringify(shippedChoice)) as Record<string, unknown[]>;
 const verbose = process.argv.includes('--verbose');
 /** `--causal-only`: skip the NAB-protocol run (the file's value range handed to the scorer up front). */
@@ -137,7 +141,7 @@ function fileRange(rows: readonly SeriesRow[]): readonly [number, number] {
 /** How a file's rows become scores for one candidate setting. */
 type Replay = (rows: readonly SeriesRow[], options: ScorerOptions) => number[];
 
-/** The shipped scorer, the value range learned causally (the live path). */
+/** The shipped scorer, its levels following the range seen so far (the live path). */
 const causalReplay: Replay = (rows, options) => replayScores(rows, options);
 /** The shipped scorer handed the file's range, as NAB's protocol gives it to every detector. */
 const rangeReplay: Replay = (rows, options) => replayScores(rows, { ...options, valueRange: fileRange(rows) });
@@ -185,12 +189,36 @@ function evaluateIn(work: string, files: readonly DataFile[], replay: Replay, gr
     return { candidate, dir, scores };
   });
 
-  // Inner selection per held-out category and profile, on the other categories only.
+  // Inner selection per held-out category and profile, on the other categories only. A 0/1 score (the
+  // shipped onset) has one threshold worth trying, so its training-fold scores are sums of the per-file
+  // scores of one nab-score run at threshold 1 (the same figures nab-score gives for the subset, with its
+  // rule that detecting nothing wins ties); other scores are swept by nab-score on the training files.
+  const fullAtOne = new Map<string, Record<ProfileName, NabProfile>>();
+  const binaryInner = (r: (typeof replays)[number], training: readonly DataFile[]): Record<ProfileName, Pick<NabProfile, 'normalizedScore' | 'threshold'>> | undefined => {
+    for (const scores of r.scores.values()) if (scores.some((x) => x !== 0 && x !== 1)) return undefined;
+    let full = fullAtOne.get(r.dir);
+    if (!full) fullAtOne.set(r.dir, (full = runScorer(r.dir, ['--threshold', '1'])));
+    const keys = new Set(training.map((f) => f.key));
+    const out = {} as Record<ProfileName, Pick<NabProfile, 'normalizedScore' | 'threshold'>>;
+    for (const profile of profiles) {
+      const p = full[profile];
+      // Every window is scorable (none lies wholly in a probationary period): the null score is −fnWeight per window.
+      const fnWeight = -p.nullScore / p.windowsTotal;
+      if (p.perfectScore !== p.windowsTotal || !Number.isInteger(fnWeight)) return undefined;
+      const part = p.files.filter((f) => keys.has(f.file));
+      const windows = part.reduce((n, f) => n + f.windows, 0);
+      const raw = part.reduce((n, f) => n + f.rawScore, 0);
+      const normalized = (100 * (raw + fnWeight * windows)) / (windows * (1 + fnWeight));
+      out[profile] = normalized > 0 ? { normalizedScore: normalized, threshold: 1 } : { normalizedScore: 0, threshold: 1.1 };
+    }
+    return out;
+  };
   const nestedScores = Object.fromEntries(profiles.map((p) => [p, new Map<string, number[]>()])) as Record<ProfileName, Map<string, number[]>>;
   const chosen: string[] = [];
   for (const held of categories) {
     const training = categories.filter((c) => c !== held).map((c) => `${c}/`).join(',');
-    const inner = replays.map((r) => ({ replay: r, result: runScorer(r.dir, ['--only', training]) }));
+    const trainingFiles = files.filter((f) => f.category !== held);
+    const inner = replays.map((r) => ({ replay: r, result: binaryInner(r, trainingFiles) ?? runScorer(r.dir, ['--only', training]) }));
     for (const profile of profiles) {
       const best = inner.reduce((a, b) => (b.result[profile].normalizedScore > a.result[profile].normalizedScore ? b : a));
       const threshold = best.result[profile].threshold;
@@ -228,7 +256,7 @@ function evaluateIn(work: string, files: readonly DataFile[], replay: Replay, gr
 }
 
 const files = loadData();
-console.log('=== shipped (live) path: the value range learned causally (headline) ===');
+console.log('=== shipped (live) path: levels follow the range seen so far, causally (headline) ===');
 evaluate(files, causalReplay, choose);
 if (!causalOnly) {
   console.log(`\n=== NAB's protocol: each file's value range handed to the scorer (as every published detector gets it) ===`);

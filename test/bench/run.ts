@@ -7,7 +7,11 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const filters = process.argv.slice(2);
+// Arguments up to the first flag pick benchmarks; the flag and everything after it go to each benchmark
+// (`npm run bench health-nab -- --verbose`).
+const firstFlag = process.argv.findIndex((a, i) => i >= 2 && a.startsWith('-'));
+const filters = process.argv.slice(2, firstFlag < 0 ? undefined : firstFlag);
+const forwarded = firstFlag < 0 ? [] : process.argv.slice(firstFlag);
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -15,7 +19,7 @@ const benches = readdirSync(dir)
 let failed = 0;
 for (const file of benches) {
   process.stdout.write(`\n### ${file}\n`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', `${dir}${file}`], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', `${dir}${file}`, ...forwarded], { stdio: 'inherit' });
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

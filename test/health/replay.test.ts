@@ -51,9 +51,9 @@ describe('CSV parsing', () => {
 describe('replay', () => {
   it('writes one row per input row, in order, timestamps and values verbatim, scores in [0, 1]', () => {
     const rows = series(3000);
-    rows.push([rows[2999]![0], '500']); // a repeated timestamp with a spike that pages…
-    rows.push([rows[2999]![0], '500']); // …once: the next row rests
-    rows.push(['2014-02-14 00:00:00', '51']); // a step back in time
+    rows.push([rows[2999]![0], '500']); // a repeated timestamp with a spike, a step never taken…
+    rows.push([rows[2999]![0], '500']); // …that persists (500 → 500 is new too): it pages once…
+    rows.push(['2014-02-14 00:00:00', '51']); // …and a step back in time rests
     const parsed = parseSeriesCsv(csv(rows, false));
     if (!parsed.ok) throw new Error('parse failed');
     const out = formatReplayCsv(parsed.rows, replayScores(parsed.rows)).trimEnd().split('\n');
@@ -65,8 +65,9 @@ describe('replay', () => {
       expect(Number(s)).toBeGreaterThanOrEqual(0);
       expect(Number(s)).toBeLessThanOrEqual(1);
     });
-    expect(Number(out[3001]!.split(',')[2])).toBeGreaterThanOrEqual(0.5);
-    expect(Number(out[3002]!.split(',')[2])).toBe(0);
+    expect(Number(out[3001]!.split(',')[2])).toBe(0);
+    expect(Number(out[3002]!.split(',')[2])).toBeGreaterThanOrEqual(0.5);
+    expect(Number(out[3003]!.split(',')[2])).toBe(0);
   });
 
   it('is causal: a row’s score does not change when later rows are added', () => {
