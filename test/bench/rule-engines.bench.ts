@@ -122,6 +122,30 @@ interface Figures {
 }
 
 /**
+ * One engine's figures from its measured window (`eval`, `iterations`, `cpu`, `failures`, optional `missed` and
+ * `rows`, `seconds`) and its sampled expressions (samples read, serial query time), scaled to every group once.
+ */
+function figuresFrom(w: Record<string, number>, groups: number, sampledSamples: number, sampledSeconds: number): Figures {
+  const minutes = w.seconds! / 60;
+  const cycles = w.iterations! / groups;
+  return {
+    evalSecondsPerCycle: w.eval! / cycles,
+    cpuSecondsPerCycle: w.cpu! / cycles,
+    ...(w.rows === undefined ? {} : { liveRowsPerCycle: w.rows / cycles, liveRowsPerMinute: w.rows / minutes }),
+    iterationsMeasured: w.iterations!,
+    windowSeconds: w.seconds!,
+    evalSecondsPerMinute: w.eval! / minutes,
+    evalSecondsPerShortCycle: w.eval! / minutes / 2,
+    iterationsPerMinute: w.iterations! / minutes,
+    missedPerMinute: w.missed === undefined ? Number.NaN : w.missed / minutes,
+    cpuSecondsPerMinute: w.cpu! / minutes,
+    sampledSamplesPerCycle: (sampledSamples * N) / SAMPLE_SLOS,
+    serialSecondsPerCycle: (sampledSeconds * N) / SAMPLE_SLOS,
+    failures: w.failures!,
+  };
+}
+
+/**
  * The counters' increase over the measured window (plus `seconds`, its length): MEASURE_S after the warm-up,
  * or with BENCH_INTERVAL from the warm-up until `groups` more iterations have run (every group once).
  */
@@ -239,22 +263,7 @@ try {
   const promSampled = await runExpressions(promUrl, sampledExprs, promEvalAt, true);
   await prometheus.stop();
   procs.length = 0;
-  const promMinutes = prom.seconds! / 60;
-  const promCycles = prom.iterations! / groups.length;
-  const promFigures: Figures = {
-    evalSecondsPerCycle: prom.eval! / promCycles,
-    cpuSecondsPerCycle: prom.cpu! / promCycles,
-    iterationsMeasured: prom.iterations!,
-    windowSeconds: prom.seconds!,
-    evalSecondsPerMinute: prom.eval! / promMinutes,
-    evalSecondsPerShortCycle: prom.eval! / promMinutes / 2,
-    iterationsPerMinute: prom.iterations! / promMinutes,
-    missedPerMinute: prom.missed! / promMinutes,
-    cpuSecondsPerMinute: prom.cpu! / promMinutes,
-    sampledSamplesPerCycle: (promSampled.samples * N) / SAMPLE_SLOS,
-    serialSecondsPerCycle: (promSampled.seconds * N) / SAMPLE_SLOS,
-    failures: prom.failures!,
-  };
+  const promFigures = figuresFrom(prom, groups.length, promSampled.samples, promSampled.seconds);
 
   // VictoriaMetrics (scraping the same target) and vmalert alone.
   const vmPort = await freePort();
@@ -289,24 +298,7 @@ try {
   const rowsBefore = sum(await scrape(vmUrl), 'vm_rows_read_per_query_sum');
   const vmSampled = await runExpressions(vmUrl, sampledExprs, Math.floor(Date.now() / 1000) - 60, false);
   const sampleWindowRows = sum(await scrape(vmUrl), 'vm_rows_read_per_query_sum') - rowsBefore;
-  const vmMinutes = vmw.seconds! / 60;
-  const vmCycles = vmw.iterations! / groups.length;
-  const vmFigures: Figures = {
-    evalSecondsPerCycle: vmw.eval! / vmCycles,
-    cpuSecondsPerCycle: vmw.cpu! / vmCycles,
-    liveRowsPerCycle: vmw.rows! / vmCycles,
-    iterationsMeasured: vmw.iterations!,
-    windowSeconds: vmw.seconds!,
-    evalSecondsPerMinute: vmw.eval! / vmMinutes,
-    evalSecondsPerShortCycle: vmw.eval! / vmMinutes / 2,
-    iterationsPerMinute: vmw.iterations! / vmMinutes,
-    missedPerMinute: Number.NaN,
-    cpuSecondsPerMinute: vmw.cpu! / vmMinutes,
-    liveRowsPerMinute: vmw.rows! / vmMinutes,
-    sampledSamplesPerCycle: (sampleWindowRows * N) / SAMPLE_SLOS,
-    serialSecondsPerCycle: (vmSampled.seconds * N) / SAMPLE_SLOS,
-    failures: vmw.failures!,
-  };
+  const vmFigures = figuresFrom(vmw, groups.length, sampleWindowRows, vmSampled.seconds);
 
   const row = (label: string, p: string, v: string) => process.stdout.write(`  ${label.padEnd(52)}${p.padEnd(18)}${v}\n`);
   process.stdout.write(`\n  ${''.padEnd(52)}${'Prometheus 2.42'.padEnd(18)}vmalert + VictoriaMetrics 1.79\n`);
